@@ -1,0 +1,3 @@
+module github.com/orderhub/orderhub
+
+go 1.26.8
