@@ -160,6 +160,7 @@ type Candidate struct {
 
 // Event kinds in an order's timeline.
 const (
+	EventCreated     = "created"
 	EventTransition  = "transition"
 	EventNote        = "note"
 	EventRouted      = "routed"
@@ -184,12 +185,16 @@ type OrderEvent struct {
 	OccurredAt time.Time       `json:"occurred_at"`
 }
 
-// ReplayStatus folds the transition events of a timeline, oldest first, into
-// the status they lead to from start. It checks that each event starts where
-// the previous one ended and follows the state machine.
-func ReplayStatus(start Status, events []OrderEvent) (Status, error) {
-	cur := start
+// ReplayStatus folds a timeline, oldest first, into the status it leads to.
+// A "created" event sets the starting status; each transition must start
+// where the previous one ended and follow the state machine.
+func ReplayStatus(events []OrderEvent) (Status, error) {
+	var cur Status
 	for _, e := range events {
+		if e.Kind == EventCreated {
+			cur = e.To
+			continue
+		}
 		if e.Kind != EventTransition {
 			continue
 		}

@@ -1,0 +1,40 @@
+package sqlcore
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orderhub/orderhub"
+)
+
+// RiverQueue implements store.Queue over a River client of either driver.
+type RiverQueue[TTx any] struct {
+	Client  *river.Client[TTx]
+	Workers bool // false for an insert-only client
+}
+
+// Start implements store.Queue.
+func (q RiverQueue[TTx]) Start(ctx context.Context) error {
+	if !q.Workers {
+		return orderhub.Errorf(orderhub.EInternal, "queue was opened without workers")
+	}
+	return q.Client.Start(ctx)
+}
+
+// Stop implements store.Queue.
+func (q RiverQueue[TTx]) Stop(ctx context.Context) error { return q.Client.Stop(ctx) }
+
+// CountJobs implements store.Queue.
+func (q RiverQueue[TTx]) CountJobs(ctx context.Context, kind string, states ...rivertype.JobState) (int, error) {
+	p := river.NewJobListParams().Kinds(kind).First(10000)
+	if len(states) > 0 {
+		p = p.States(states...)
+	}
+	res, err := q.Client.JobList(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Jobs), nil
+}

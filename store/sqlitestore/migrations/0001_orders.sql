@@ -1,0 +1,64 @@
+-- Orders, their lines and their audit trail. Times are unix microseconds, UTC.
+CREATE TABLE orders (
+    id                  TEXT PRIMARY KEY,
+    shop_id             TEXT NOT NULL,
+    platform            TEXT NOT NULL,
+    external_id         TEXT NOT NULL,
+    external_number     TEXT NOT NULL DEFAULT '',
+    status              TEXT NOT NULL,
+    platform_status     TEXT NOT NULL DEFAULT '',
+    currency            TEXT NOT NULL,
+    customer            TEXT NOT NULL DEFAULT '{}',
+    shipping_address    TEXT NOT NULL DEFAULT '{}',
+    shipping_lines      TEXT NOT NULL DEFAULT '[]',
+    attributes          TEXT NOT NULL DEFAULT '[]',
+    tags                TEXT NOT NULL DEFAULT '[]',
+    note                TEXT NOT NULL DEFAULT '',
+    explanations        TEXT NOT NULL DEFAULT '[]',
+    subtotal            INTEGER NOT NULL DEFAULT 0,
+    discount_total      INTEGER NOT NULL DEFAULT 0,
+    shipping_total      INTEGER NOT NULL DEFAULT 0,
+    tax_total           INTEGER NOT NULL DEFAULT 0,
+    total               INTEGER NOT NULL DEFAULT 0,
+    refunded            INTEGER NOT NULL DEFAULT 0,
+    paid_at             INTEGER,
+    platform_updated_at INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    UNIQUE (shop_id, external_id)
+) STRICT;
+
+CREATE INDEX orders_status_updated ON orders (status, updated_at);
+
+CREATE TABLE order_lines (
+    id                TEXT PRIMARY KEY,
+    order_id          TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    position          INTEGER NOT NULL,
+    external_id       TEXT NOT NULL DEFAULT '',
+    sku               TEXT NOT NULL DEFAULT '',
+    name              TEXT NOT NULL DEFAULT '',
+    product_id        TEXT NOT NULL DEFAULT '',
+    variant_id        TEXT NOT NULL DEFAULT '',
+    quantity          INTEGER NOT NULL CHECK (quantity > 0),
+    cancelled         INTEGER NOT NULL DEFAULT 0 CHECK (cancelled >= 0 AND cancelled <= quantity),
+    unit_price        INTEGER NOT NULL DEFAULT 0,
+    discount          INTEGER NOT NULL DEFAULT 0,
+    tax               INTEGER NOT NULL DEFAULT 0,
+    requires_shipping INTEGER NOT NULL DEFAULT 1,
+    properties        TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (order_id, position)
+) STRICT;
+
+CREATE TABLE order_events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id    TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    from_status TEXT NOT NULL DEFAULT '',
+    to_status   TEXT NOT NULL DEFAULT '',
+    actor       TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    data        TEXT NOT NULL DEFAULT 'null',
+    occurred_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX order_events_order ON order_events (order_id, id);

@@ -1,0 +1,240 @@
+// Package sqlitestore is the embedded store: orderhub's data and its River
+// queue in one SQLite file, through the pure-Go modernc.org/sqlite driver.
+// It runs in WAL mode with a busy timeout, foreign keys on, synchronous=FULL
+// (an acknowledged commit survives a crash) and BEGIN IMMEDIATE, so
+// concurrent writers queue on the lock instead of failing.
+//
+// It must not hold business rules: those live in the shared sqlcore and the
+// domain. This package owns only the connection, the dialect and its errors.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/store"
+	"github.com/orderhub/orderhub/store/sqlcore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+//go:embed queries.sql
+var queriesSQL string
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	*sqlcore.Core
+	db     *sql.DB
+	path   string
+	river  *river.Client[*sql.Tx]
+	opts   store.Options
+	d      sqlcore.Dialect
+	logger *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the SQLite database at path. Call Migrate
+// before first use.
+func Open(ctx context.Context, path string, opts store.Options) (*Store, error) {
+	if path == "" {
+		return nil, orderhub.Errorf(orderhub.EInvalid, "sqlite path is empty")
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	maxConns := opts.MaxConns
+	if maxConns <= 0 {
+		maxConns = 4
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	queries, err := sqlcore.ParseQueries(queriesSQL)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{db: db, path: path, opts: opts, logger: logger}
+	s.d = sqlcore.Dialect{Name: "sqlite", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }}
+	cfg := &river.Config{Logger: logger}
+	if opts.Workers != nil {
+		cfg.Workers = opts.Workers
+		cfg.Queues = opts.Queues
+		if cfg.Queues == nil {
+			cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
+		}
+		cfg.PeriodicJobs = opts.PeriodicJobs
+	}
+	s.river, err = river.NewClient(riversqlite.New(db), cfg)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	s.Core = sqlcore.NewCore(s.d, sqlQuerier{db}, s.runTx, func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+		return s.river.Insert(ctx, args, o)
+	}, opts.Now)
+	return s, nil
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcore.InsertJobFunc) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(fmt.Errorf("begin: %w", err))
+	}
+	ins := func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+		return s.river.InsertTx(ctx, tx, args, o)
+	}
+	if err := fn(sqlQuerier{tx}, ins); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// InTx implements store.Store.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Core.InTx(ctx, fn)
+}
+
+// Migrate applies orderhub's migrations, then River's.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	ms, err := sqlcore.ReadMigrations(sub)
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	if err := sqlcore.Migrate(ctx, s.d, sqlQuerier{s.db}, s.runTx, ms, now); err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(riversqlite.New(s.db), &rivermigrate.Config{Logger: s.logger})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Kind implements store.Store.
+func (s *Store) Kind() string { return "sqlite" }
+
+// DB returns the underlying pool, for benchmarks and tools.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Queue implements store.Store.
+func (s *Store) Queue() store.Queue { return sqlcore.RiverQueue[*sql.Tx]{Client: s.river, Workers: s.opts.Workers != nil} }
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.opts.Workers != nil {
+		_ = s.river.Stop(ctx)
+	}
+	return s.db.Close()
+}
+
+// mapError maps SQLite result codes to orderhub error codes.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return orderhub.WrapError(orderhub.EConflict, err, "already exists")
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return orderhub.WrapError(orderhub.EInvalid, err, "violates a database constraint")
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return orderhub.WrapError(orderhub.EUnavailable, err, "database is busy")
+		}
+	}
+	return err
+}
+
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlQuerier adapts database/sql to sqlcore.Querier.
+type sqlQuerier struct{ c sqlConn }
+
+func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	if strings.HasPrefix(strings.TrimSpace(query), "CREATE") {
+		return 0, nil
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
+	rows, err := q.c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
+	return q.c.QueryRowContext(ctx, query, args...)
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
