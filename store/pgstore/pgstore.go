@@ -31,8 +31,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-//go:embed queries.sql
-var queriesSQL string
+//go:embed queries/*.sql
+var queryFS embed.FS
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
@@ -66,7 +66,7 @@ func Open(ctx context.Context, url string, opts store.Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	queries, err := sqlcore.ParseQueries(queriesSQL)
+	queries, err := sqlcore.ReadQueries(queryFS, "queries")
 	if err != nil {
 		pool.Close()
 		return nil, err

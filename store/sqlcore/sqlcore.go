@@ -188,3 +188,33 @@ func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
 
 // ensure the domain's error type is what callers see.
 var _ error = (*orderhub.Error)(nil)
+
+// ReadQueries parses every .sql file in dir of fsys into one set; a name
+// defined in two files is an error.
+func ReadQueries(fsys fs.FS, dir string) (Queries, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	all := Queries{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		body, err := fs.ReadFile(fsys, dir+"/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		q, err := ParseQueries(string(body))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		for name, sql := range q {
+			if _, dup := all[name]; dup {
+				return nil, fmt.Errorf("%s: query %s is defined in another file too", e.Name(), name)
+			}
+			all[name] = sql
+		}
+	}
+	return all, nil
+}

@@ -35,8 +35,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-//go:embed queries.sql
-var queriesSQL string
+//go:embed queries/*.sql
+var queryFS embed.FS
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
@@ -78,7 +78,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	queries, err := sqlcore.ParseQueries(queriesSQL)
+	queries, err := sqlcore.ReadQueries(queryFS, "queries")
 	if err != nil {
 		db.Close()
 		return nil, err

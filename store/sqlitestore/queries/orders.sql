@@ -1,11 +1,11 @@
--- PostgreSQL statements, named as in sqlitestore/queries.sql. Parameters are $N.
+-- SQLite statements, named as in pgstore/queries/. Parameters are $N.
 
 -- name: CreateMigrationsTable
 CREATE TABLE IF NOT EXISTS orderhub_migrations (
-    version    BIGINT PRIMARY KEY,
+    version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
-    applied_at BIGINT NOT NULL
-)
+    applied_at INTEGER NOT NULL
+) STRICT
 
 -- name: ListMigrations
 SELECT version FROM orderhub_migrations ORDER BY version
@@ -45,11 +45,11 @@ SELECT id, shop_id, platform, external_id, external_number, status, platform_sta
     subtotal, discount_total, shipping_total, tax_total, total, refunded,
     paid_at, platform_updated_at, created_at, updated_at
 FROM orders
-WHERE ($1 OR shop_id IN (SELECT jsonb_array_elements_text($2::jsonb)))
-  AND ($3::text = '' OR status = $3)
-  AND ($4::text = '' OR external_id = $4)
-  AND ($5::bigint = 0 OR updated_at <= $5)
-  AND ($6::text = '' OR id < $6)
+WHERE ($1 OR shop_id IN (SELECT value FROM json_each($2)))
+  AND ($3 = '' OR status = $3)
+  AND ($4 = '' OR external_id = $4)
+  AND ($5 = 0 OR updated_at <= $5)
+  AND ($6 = '' OR id < $6)
 ORDER BY id DESC
 LIMIT $7
 
@@ -65,7 +65,7 @@ SELECT status FROM orders WHERE id = $1
 UPDATE orders
 SET status = $3,
     updated_at = $4,
-    paid_at = CASE WHEN $3::text = 'paid' AND paid_at IS NULL THEN $4 ELSE paid_at END
+    paid_at = CASE WHEN $3 = 'paid' AND paid_at IS NULL THEN $4 ELSE paid_at END
 WHERE id = $1 AND status = $2
 
 -- name: InsertEvent

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/riverqueue/river"
+
+	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/config"
+	"github.com/orderhub/orderhub/httpjson"
+	"github.com/orderhub/orderhub/store"
+	"github.com/orderhub/orderhub/store/pgstore"
+	"github.com/orderhub/orderhub/store/sqlitestore"
+)
+
+// App is the composition root: the one place that knows every part and
+// wires them together.
+type App struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	store   store.Store
+	workers *river.Workers
+	nwork   int // workers registered; River runs only when there are some
+	router  chi.Router
+	server  *http.Server
+	now     func() time.Time
+}
+
+// AppOptions adjust an App for tests and the demo.
+type AppOptions struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// openStore opens the store the config's database URL selects.
+func openStore(ctx context.Context, cfg config.Config, opts store.Options) (store.Store, error) {
+	kind, dsn := cfg.DatabaseKind()
+	switch kind {
+	case config.DatabaseSQLite:
+		return sqlitestore.Open(ctx, dsn, opts)
+	case config.DatabasePostgres:
+		return pgstore.Open(ctx, dsn, opts)
+	}
+	return nil, orderhub.Errorf(orderhub.EInvalid, "database: %q must start with sqlite:// or postgres://", cfg.Database)
+}
+
+// NewApp opens the store, applies migrations (ours and River's) and builds
+// the HTTP routes. It does not listen yet.
+func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid config:\n%w", err)
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now}
+	a.registerWorkers()
+	opts := store.Options{Logger: logger, Now: now}
+	if a.nwork > 0 {
+		opts.Workers = a.workers
+	}
+	st, err := openStore(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	a.store = st
+	a.routes()
+	return a, nil
+}
+
+// registerWorkers adds every job worker this process runs.
+func (a *App) registerWorkers() {}
+
+func (a *App) routes() {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", a.readyz)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Error(w, r, a.logger, orderhub.Errorf(orderhub.ENotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusMethodNotAllowed, httpjson.ErrorBody{Error: httpjson.ErrorDetail{Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path}})
+	})
+	a.router = r
+}
+
+// readyz answers 200 only when the database answers.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		a.logger.WarnContext(ctx, "readiness check failed", "err", err)
+		httpjson.Error(w, r, nil, orderhub.WrapError(orderhub.EUnavailable, err, "database is not reachable"))
+		return
+	}
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready", "database": a.store.Kind()})
+}
+
+// Handler returns the HTTP handler, for tests.
+func (a *App) Handler() http.Handler { return a.router }
+
+// Serve starts the job queue and serves HTTP on ln until ctx ends, then
+// shuts down gracefully: it stops taking requests, lets in-flight requests
+// and running jobs finish (up to 25 s), and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	defer a.store.Close()
+	if a.nwork > 0 {
+		if err := a.store.Queue().Start(ctx); err != nil {
+			return fmt.Errorf("start queue: %w", err)
+		}
+	}
+	a.server = &http.Server{
+		Handler:           a.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(ln) }()
+	a.logger.Info("orderhub listening", "addr", ln.Addr().String(), "database", a.store.Kind())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	err := a.server.Shutdown(sctx)
+	if a.nwork > 0 {
+		if qerr := a.store.Queue().Stop(sctx); qerr != nil {
+			err = errors.Join(err, fmt.Errorf("stop queue: %w", qerr))
+		}
+	}
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+func storeOptions(logger *slog.Logger) store.Options { return store.Options{Logger: logger} }
