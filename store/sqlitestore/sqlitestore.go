@@ -172,7 +172,9 @@ func (s *Store) Kind() string { return "sqlite" }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Queue implements store.Store.
-func (s *Store) Queue() store.Queue { return sqlcore.RiverQueue[*sql.Tx]{Client: s.river, Workers: s.opts.Workers != nil} }
+func (s *Store) Queue() store.Queue {
+	return sqlcore.RiverQueue[*sql.Tx]{Client: s.river, Workers: s.opts.Workers != nil}
+}
 
 // Close implements store.Store.
 func (s *Store) Close() error {

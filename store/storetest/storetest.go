@@ -66,8 +66,8 @@ func SampleOrder(shop, externalID string) orderhub.Order {
 			{ExternalID: "3", SKU: "SKU-C", Name: "C", Quantity: 3, UnitPrice: usd("0.20"), RequiresShp: true},
 		},
 		Shipping: []orderhub.ShipLine{{Title: "Ground", Price: usd("5.00")}},
-		Totals: orderhub.Totals{Subtotal: usd("40.68"), Discount: usd("4.00"), Shipping: usd("5.00"), Tax: usd("2.17"), Total: usd("43.85"), Refunded: usd("0")},
-		Status: orderhub.StatusPending, PaidAt: &paid, PlatformStatus: "pending",
+		Totals:   orderhub.Totals{Subtotal: usd("40.68"), Discount: usd("4.00"), Shipping: usd("5.00"), Tax: usd("2.17"), Total: usd("43.85"), Refunded: usd("0")},
+		Status:   orderhub.StatusPending, PaidAt: &paid, PlatformStatus: "pending",
 		PlatformUpdate: time.Date(2026, 11, 2, 15, 4, 6, 0, time.UTC),
 		Tags:           []string{"vip"},
 	}
