@@ -44,8 +44,19 @@ type Store interface {
 }
 
 // Tx is every operation on orderhub's data. Operations that write more than
-// one row are atomic on their own and within an enclosing InTx.
+// one row are atomic on their own and within an enclosing InTx. Each area
+// of the data declares its operations in a file of its own.
 type Tx interface {
+	OrderTx
+	InventoryTx
+	IntakeTx
+
+	// InsertJob enqueues a River job in this transaction.
+	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// OrderTx is the operations on orders and their timelines.
+type OrderTx interface {
 	// CreateOrder stores a new order with its lines and a "created" event.
 	// An order with the same shop and external id is a Conflict.
 	CreateOrder(ctx context.Context, p CreateOrderParams) (orderhub.Order, error)
@@ -64,9 +75,6 @@ type Tx interface {
 	AddEvent(ctx context.Context, e orderhub.OrderEvent) (orderhub.OrderEvent, error)
 	// ListEvents returns an order's timeline, oldest first.
 	ListEvents(ctx context.Context, orderID string) ([]orderhub.OrderEvent, error)
-
-	// InsertJob enqueues a River job in this transaction.
-	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Queue is the River client bound to a store's database.

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/admin"
 	"github.com/orderhub/orderhub/config"
 	"github.com/orderhub/orderhub/httpjson"
 	"github.com/orderhub/orderhub/store"
@@ -95,6 +96,7 @@ func (a *App) routes() {
 		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", a.readyz)
+	r.Mount("/api/v1", a.adminServer().Routes())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, r, a.logger, orderhub.Errorf(orderhub.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -102,6 +104,15 @@ func (a *App) routes() {
 		httpjson.Write(w, http.StatusMethodNotAllowed, httpjson.ErrorBody{Error: httpjson.ErrorDetail{Code: "method_not_allowed", Message: r.Method + " is not allowed on " + r.URL.Path}})
 	})
 	a.router = r
+}
+
+// adminServer builds the admin API from the config's tokens.
+func (a *App) adminServer() *admin.Server {
+	srv := &admin.Server{Store: a.store, Logger: a.logger, Now: a.now}
+	for _, t := range a.cfg.Admin.Tokens {
+		srv.Tokens = append(srv.Tokens, admin.Token{Token: t.Token, Shops: t.Shops})
+	}
+	return srv
 }
 
 // readyz answers 200 only when the database answers.

@@ -37,6 +37,9 @@ func Exercise(t *testing.T, newStore NewStore) {
 	t.Run("ListOrders", func(t *testing.T) { t.Parallel(); testListOrders(t, newStore(t)) })
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, newStore(t)) })
 	t.Run("MigrateIsIdempotent", func(t *testing.T) { t.Parallel(); testMigrateTwice(t, newStore(t)) })
+	for _, area := range exerciseAreas {
+		area(t, newStore)
+	}
 }
 
 // JobArgs is a job kind the suite inserts; no worker runs it.
@@ -428,3 +431,7 @@ func testMigrateTwice(t *testing.T, s store.Store) {
 	require.NoError(t, s.Ping(ctx))
 	require.True(t, strings.Contains("sqlite postgres", s.Kind()))
 }
+
+// exerciseAreas lists the per-area suites Exercise also runs; each area's
+// file appends its suite in an init function.
+var exerciseAreas []func(t *testing.T, newStore NewStore)
