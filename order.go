@@ -33,6 +33,7 @@ type Order struct {
 	Lines          []Line        `json:"lines"`
 	Shipping       []ShipLine    `json:"shipping_lines,omitempty"`
 	Totals         Totals        `json:"totals"`
+	TaxesIncluded  bool          `json:"taxes_included"` // prices already include tax
 	Status         Status        `json:"status"`
 	PaidAt         *time.Time    `json:"paid_at,omitempty"`
 	PlatformStatus string        `json:"platform_status,omitempty"` // the platform's own word
@@ -73,14 +74,18 @@ func (l Line) OpenQuantity() int64 { return l.Quantity - l.Cancelled }
 // Subtotal is unit price × quantity before discount and tax.
 func (l Line) Subtotal() (Money, error) { return l.UnitPrice.Mul(l.Quantity) }
 
-// Total is the line's subtotal less its discount plus its tax.
-func (l Line) Total() (Money, error) {
+// Total is the line's subtotal less its discount, plus its tax unless the
+// prices already include it.
+func (l Line) Total(taxesIncluded bool) (Money, error) {
 	s, err := l.Subtotal()
 	if err != nil {
 		return Money{}, err
 	}
 	if s, err = s.Sub(l.Discount); err != nil {
 		return Money{}, err
+	}
+	if taxesIncluded {
+		return s, nil
 	}
 	return s.Add(l.Tax)
 }
@@ -125,17 +130,18 @@ type Customer struct {
 // Address is a postal address, with optional coordinates for routing by
 // distance.
 type Address struct {
-	Name      string   `json:"name,omitempty"`
-	Company   string   `json:"company,omitempty"`
-	Address1  string   `json:"address1,omitempty"`
-	Address2  string   `json:"address2,omitempty"`
-	City      string   `json:"city,omitempty"`
-	Province  string   `json:"province,omitempty"` // state or province code
-	Zip       string   `json:"zip,omitempty"`
-	Country   string   `json:"country,omitempty"` // ISO 3166-1 alpha-2
-	Phone     string   `json:"phone,omitempty"`
-	Latitude  *float64 `json:"lat,omitempty"` // coordinates are geography, not money
-	Longitude *float64 `json:"lon,omitempty"`
+	ExternalID string   `json:"external_id,omitempty"` // the platform's address id (BigCommerce order_address_id)
+	Name       string   `json:"name,omitempty"`
+	Company    string   `json:"company,omitempty"`
+	Address1   string   `json:"address1,omitempty"`
+	Address2   string   `json:"address2,omitempty"`
+	City       string   `json:"city,omitempty"`
+	Province   string   `json:"province,omitempty"` // state or province code
+	Zip        string   `json:"zip,omitempty"`
+	Country    string   `json:"country,omitempty"` // ISO 3166-1 alpha-2
+	Phone      string   `json:"phone,omitempty"`
+	Latitude   *float64 `json:"lat,omitempty"` // coordinates are geography, not money
+	Longitude  *float64 `json:"lon,omitempty"`
 }
 
 // HasCoordinates reports whether both latitude and longitude are known.

@@ -118,7 +118,7 @@ func (c *Core) CreateOrder(ctx context.Context, p store.CreateOrderParams) (orde
 			o.ID, o.ShopID, o.Platform, o.ExternalID, o.ExternalNumber, string(o.Status), o.PlatformStatus,
 			o.Currency, mustJSON(o.Customer), mustJSON(o.ShippingAddr), mustJSON(nonNil(o.Shipping)),
 			mustJSON(nonNil(o.Attributes)), mustJSON(nonNil(o.Tags)), o.Note, mustJSON(nonNil(o.Explanations)),
-			t.Subtotal.Amount, t.Discount.Amount, t.Shipping.Amount, t.Tax.Amount, t.Total.Amount, t.Refunded.Amount,
+			t.Subtotal.Amount, t.Discount.Amount, t.Shipping.Amount, t.Tax.Amount, t.Total.Amount, t.Refunded.Amount, o.TaxesIncluded,
 			nullMicros(o.PaidAt), micros(o.PlatformUpdate), micros(now), micros(now))
 		if err != nil {
 			return tc.mapErr(err)
@@ -188,7 +188,7 @@ func (c *Core) scanOrder(row Row) (orderhub.Order, error) {
 	var platUpd, created, updated int64
 	err := row.Scan(&o.ID, &o.ShopID, &o.Platform, &o.ExternalID, &o.ExternalNumber, &status, &o.PlatformStatus,
 		&o.Currency, &customer, &addr, &ship, &attrs, &tags, &o.Note, &expl,
-		&sub, &disc, &shp, &tax, &tot, &ref, &paidAt, &platUpd, &created, &updated)
+		&sub, &disc, &shp, &tax, &tot, &ref, &o.TaxesIncluded, &paidAt, &platUpd, &created, &updated)
 	if err != nil {
 		return o, err
 	}

@@ -70,7 +70,7 @@ func SampleOrder(shop, externalID string) orderhub.Order {
 		},
 		Shipping: []orderhub.ShipLine{{Title: "Ground", Price: usd("5.00")}},
 		Totals:   orderhub.Totals{Subtotal: usd("40.68"), Discount: usd("4.00"), Shipping: usd("5.00"), Tax: usd("2.17"), Total: usd("43.85"), Refunded: usd("0")},
-		Status:   orderhub.StatusPending, PaidAt: &paid, PlatformStatus: "pending",
+		Status:   orderhub.StatusPending, PaidAt: &paid, PlatformStatus: "pending", TaxesIncluded: true,
 		PlatformUpdate: time.Date(2026, 11, 2, 15, 4, 6, 0, time.UTC),
 		Tags:           []string{"vip"},
 	}
@@ -101,6 +101,7 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 	require.Equal(t, "5731198025891", got.ExternalID)
 	require.Equal(t, orderhub.StatusPending, got.Status)
 	require.Equal(t, in.Totals, got.Totals)
+	require.True(t, got.TaxesIncluded)
 	require.Equal(t, in.Customer, got.Customer)
 	require.Equal(t, in.ShippingAddr, got.ShippingAddr)
 	require.Equal(t, in.Shipping, got.Shipping)

@@ -20,6 +20,7 @@ CREATE TABLE orders (
     shipping_total      BIGINT NOT NULL DEFAULT 0,
     tax_total           BIGINT NOT NULL DEFAULT 0,
     total               BIGINT NOT NULL DEFAULT 0,
+    taxes_included      BOOLEAN NOT NULL DEFAULT FALSE,
     refunded            BIGINT NOT NULL DEFAULT 0,
     paid_at             BIGINT,
     platform_updated_at BIGINT NOT NULL DEFAULT 0,

@@ -20,6 +20,7 @@ CREATE TABLE orders (
     shipping_total      INTEGER NOT NULL DEFAULT 0,
     tax_total           INTEGER NOT NULL DEFAULT 0,
     total               INTEGER NOT NULL DEFAULT 0,
+    taxes_included      INTEGER NOT NULL DEFAULT 0,
     refunded            INTEGER NOT NULL DEFAULT 0,
     paid_at             INTEGER,
     platform_updated_at INTEGER NOT NULL DEFAULT 0,

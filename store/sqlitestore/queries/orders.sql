@@ -16,9 +16,9 @@ INSERT INTO orderhub_migrations (version, name, applied_at) VALUES ($1, $2, $3)
 -- name: InsertOrder
 INSERT INTO orders (id, shop_id, platform, external_id, external_number, status, platform_status,
     currency, customer, shipping_address, shipping_lines, attributes, tags, note, explanations,
-    subtotal, discount_total, shipping_total, tax_total, total, refunded,
+    subtotal, discount_total, shipping_total, tax_total, total, refunded, taxes_included,
     paid_at, platform_updated_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 
 -- name: InsertOrderLine
 INSERT INTO order_lines (id, order_id, position, external_id, sku, name, product_id, variant_id,
@@ -28,21 +28,21 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 -- name: GetOrder
 SELECT id, shop_id, platform, external_id, external_number, status, platform_status,
     currency, customer, shipping_address, shipping_lines, attributes, tags, note, explanations,
-    subtotal, discount_total, shipping_total, tax_total, total, refunded,
+    subtotal, discount_total, shipping_total, tax_total, total, refunded, taxes_included,
     paid_at, platform_updated_at, created_at, updated_at
 FROM orders WHERE id = $1
 
 -- name: GetOrderByExternalID
 SELECT id, shop_id, platform, external_id, external_number, status, platform_status,
     currency, customer, shipping_address, shipping_lines, attributes, tags, note, explanations,
-    subtotal, discount_total, shipping_total, tax_total, total, refunded,
+    subtotal, discount_total, shipping_total, tax_total, total, refunded, taxes_included,
     paid_at, platform_updated_at, created_at, updated_at
 FROM orders WHERE shop_id = $1 AND external_id = $2
 
 -- name: ListOrders
 SELECT id, shop_id, platform, external_id, external_number, status, platform_status,
     currency, customer, shipping_address, shipping_lines, attributes, tags, note, explanations,
-    subtotal, discount_total, shipping_total, tax_total, total, refunded,
+    subtotal, discount_total, shipping_total, tax_total, total, refunded, taxes_included,
     paid_at, platform_updated_at, created_at, updated_at
 FROM orders
 WHERE ($1 OR shop_id IN (SELECT value FROM json_each($2)))
