@@ -142,4 +142,7 @@ type UpdateBackorderParams struct {
 	From   orderhub.BackorderStatus // the status the caller saw
 	Filled int64
 	Status orderhub.BackorderStatus
+	// Quantity, when positive, replaces the backordered quantity (a partial
+	// cancellation); it may not drop below Filled.
+	Quantity int64
 }

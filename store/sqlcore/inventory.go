@@ -496,14 +496,18 @@ func (c *Core) UpdateBackorder(ctx context.Context, p store.UpdateBackorderParam
 		if p.From != "" && cur.Status != p.From {
 			return orderhub.Errorf(orderhub.EConflict, "backorder %s is %s, not %s", p.ID, cur.Status, p.From)
 		}
-		if p.Filled < cur.Filled || p.Filled > cur.Quantity {
-			return orderhub.Errorf(orderhub.EInvalid, "backorder %s: filled %d is outside %d..%d", p.ID, p.Filled, cur.Filled, cur.Quantity)
+		qty := cur.Quantity
+		if p.Quantity > 0 {
+			qty = p.Quantity
+		}
+		if p.Filled < cur.Filled || p.Filled > qty {
+			return orderhub.Errorf(orderhub.EInvalid, "backorder %s: filled %d is outside %d..%d", p.ID, p.Filled, cur.Filled, qty)
 		}
 		if !cur.Status.Open() && p.Status != cur.Status {
 			return orderhub.Errorf(orderhub.EConflict, "backorder %s is already %s", p.ID, cur.Status)
 		}
 		now := tc.now().UTC().Truncate(time.Microsecond)
-		n, err := tc.q.Exec(ctx, tc.sql("UpdateBackorder"), p.ID, string(cur.Status), p.Filled, string(p.Status), micros(now))
+		n, err := tc.q.Exec(ctx, tc.sql("UpdateBackorder"), p.ID, string(cur.Status), p.Filled, string(p.Status), micros(now), qty)
 		if err != nil {
 			return tc.mapErr(err)
 		}
@@ -511,7 +515,7 @@ func (c *Core) UpdateBackorder(ctx context.Context, p store.UpdateBackorderParam
 			return orderhub.Errorf(orderhub.EConflict, "backorder %s changed concurrently", p.ID)
 		}
 		out = cur
-		out.Filled, out.Status, out.UpdatedAt = p.Filled, p.Status, now
+		out.Filled, out.Status, out.UpdatedAt, out.Quantity = p.Filled, p.Status, now, qty
 		return nil
 	})
 	return out, err

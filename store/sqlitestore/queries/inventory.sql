@@ -117,7 +117,7 @@ ORDER BY paid_at, id
 LIMIT $2
 
 -- name: UpdateBackorder
-UPDATE backorders SET filled = $3, status = $4, updated_at = $5
+UPDATE backorders SET filled = $3, status = $4, updated_at = $5, quantity = $6
 WHERE id = $1 AND status = $2
 
 -- name: SetExplanations

@@ -1,0 +1,321 @@
+// Package allocator carries out routing decisions in the database: it
+// reserves stock for a plan, creates the fulfillments and backorders, fills
+// backorders oldest first when stock arrives, cancels unshipped quantities
+// with an exact refund, and keeps an order's status in step with its
+// fulfillments. Every operation runs in one transaction with its audit
+// events and the jobs it causes.
+//
+// It must not decide where a line goes (package routing does, purely) nor
+// talk to a platform (the connectors do). It works through store.Tx only.
+package allocator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/routing"
+	"github.com/orderhub/orderhub/store"
+)
+
+// ActorRouting is the actor of the events routing writes.
+const ActorRouting = "orderhub-routing"
+
+// Allocator holds the merchant's sources and rules.
+type Allocator struct {
+	store     store.Store
+	engine    *routing.Engine
+	locations map[string]orderhub.Location
+	suppliers map[string]orderhub.Supplier
+	now       func() time.Time
+	logger    *slog.Logger
+	// maxReplans bounds how often one routing run re-plans after losing a
+	// race for stock before it gives up and lets the job retry.
+	maxReplans int
+}
+
+// Config is what New needs.
+type Config struct {
+	Store     store.Store
+	Locations []orderhub.Location
+	Suppliers []orderhub.Supplier
+	Rules     routing.Rules
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// New checks the sources and rules and returns an Allocator.
+func New(c Config) (*Allocator, error) {
+	eng, err := routing.NewEngine(c.Locations, c.Suppliers, c.Rules)
+	if err != nil {
+		return nil, err
+	}
+	a := &Allocator{store: c.Store, engine: eng, now: c.Now, logger: c.Logger, maxReplans: 8,
+		locations: map[string]orderhub.Location{}, suppliers: map[string]orderhub.Supplier{}}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
+	}
+	for _, l := range c.Locations {
+		a.locations[l.ID] = l
+	}
+	for _, s := range c.Suppliers {
+		a.suppliers[s.ID] = s
+	}
+	return a, nil
+}
+
+// Engine returns the routing engine, for dry runs.
+func (a *Allocator) Engine() *routing.Engine { return a.engine }
+
+// errLostRace marks a reservation that failed because another transaction
+// took the stock first; the caller re-plans.
+var errLostRace = errors.New("lost a race for stock")
+
+// shippable returns the lines routing plans: open units that need shipping.
+func shippable(o orderhub.Order) []orderhub.Line {
+	var out []orderhub.Line
+	for _, l := range o.Lines {
+		if l.RequiresShp && l.OpenQuantity() > 0 && l.SKU != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func skusOf(lines []orderhub.Line) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range lines {
+		if !seen[l.SKU] {
+			seen[l.SKU] = true
+			out = append(out, l.SKU)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RouteResult is what routing an order did.
+type RouteResult struct {
+	Plan         routing.Plan
+	Fulfillments []orderhub.Fulfillment
+	Backorders   []orderhub.Backorder
+	Replans      int
+	Skipped      string // why nothing was done, when nothing was
+}
+
+// Route routes a paid order: in one transaction it plans against a fresh
+// stock snapshot, reserves the location stock (re-planning if another
+// transaction took it first), creates one fulfillment per source and a
+// backorder per unfilled quantity, stores the explanations and events,
+// moves the order to awaiting_fulfillment and enqueues the fulfillment and
+// customer-notice jobs. Routing an order that is not paid, or was routed
+// already, does nothing and says why.
+func (a *Allocator) Route(ctx context.Context, orderID string) (RouteResult, error) {
+	var res RouteResult
+	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		res, err = a.RouteTx(ctx, tx, orderID)
+		return err
+	})
+	return res, err
+}
+
+// RouteTx is Route inside the caller's transaction.
+func (a *Allocator) RouteTx(ctx context.Context, tx store.Tx, orderID string) (RouteResult, error) {
+	o, err := tx.GetOrder(ctx, orderID)
+	if err != nil {
+		return RouteResult{}, err
+	}
+	if o.Status != orderhub.StatusPaid {
+		return RouteResult{Skipped: fmt.Sprintf("order is %s, not paid", o.Status)}, nil
+	}
+	existing, err := tx.ListFulfillments(ctx, o.ID)
+	if err != nil {
+		return RouteResult{}, err
+	}
+	if len(existing) > 0 {
+		return RouteResult{Skipped: "order already has fulfillments"}, nil
+	}
+	lines := shippable(o)
+	var res RouteResult
+	for attempt := 0; ; attempt++ {
+		levels, err := tx.ListStock(ctx, store.ListStockParams{SKUs: skusOf(lines)})
+		if err != nil {
+			return res, err
+		}
+		plan, err := a.engine.Plan(lines, o.ShippingAddr, routing.NewStock(levels))
+		if err != nil {
+			return res, fmt.Errorf("plan order %s: %w", o.ID, err)
+		}
+		done, err := a.reserve(ctx, tx, o, plan)
+		if err == nil {
+			res.Plan, res.Replans = plan, attempt
+			break
+		}
+		if !errors.Is(err, errLostRace) {
+			return res, err
+		}
+		// Undo this attempt's reservations and plan again on fresh stock.
+		for _, r := range done {
+			if rerr := tx.Release(ctx, store.StockMove{LocationID: r.LocationID, SKU: r.SKU, Quantity: r.Quantity, Ref: o.ID, Reason: "replan"}); rerr != nil {
+				return res, rerr
+			}
+		}
+		if attempt+1 >= a.maxReplans {
+			return res, orderhub.Errorf(orderhub.EUnavailable, "order %s lost the race for stock %d times; will retry", o.ID, attempt+1)
+		}
+	}
+	if err := a.apply(ctx, tx, o, res.Plan, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// reserve takes the plan's location stock, in a fixed order so concurrent
+// routers lock rows alike. It returns what it reserved and errLostRace when
+// a guard refused.
+func (a *Allocator) reserve(ctx context.Context, tx store.Tx, o orderhub.Order, plan routing.Plan) ([]routing.Reservation, error) {
+	var done []routing.Reservation
+	for _, r := range plan.Reservations() {
+		loc := a.locations[r.LocationID]
+		err := tx.Reserve(ctx, store.StockMove{LocationID: r.LocationID, SKU: r.SKU, Quantity: r.Quantity, SafetyStock: loc.SafetyStock, Ref: o.ID, Reason: "route"})
+		if orderhub.ErrorCode(err) == orderhub.EConflict {
+			return done, errLostRace
+		}
+		if err != nil {
+			return done, err
+		}
+		done = append(done, r)
+	}
+	return done, nil
+}
+
+func eventData(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// apply stores a reserved plan: fulfillments, backorders, refused units,
+// explanations, events, the status change and the jobs.
+func (a *Allocator) apply(ctx context.Context, tx store.Tx, o orderhub.Order, plan routing.Plan, res *RouteResult) error {
+	for _, sh := range plan.Shipments() {
+		f, err := tx.CreateFulfillment(ctx, orderhub.Fulfillment{OrderID: o.ID, ShopID: o.ShopID, SourceKind: sh.SourceKind, SourceID: sh.SourceID, Lines: sh.Lines})
+		if err != nil {
+			return err
+		}
+		res.Fulfillments = append(res.Fulfillments, f)
+		if _, err := tx.InsertJob(ctx, orderhub.FulfillmentArgs{FulfillmentID: f.ID}, &river.InsertOpts{Queue: QueueFulfillment}); err != nil {
+			return err
+		}
+	}
+	paidAt := a.now().UTC()
+	if o.PaidAt != nil {
+		paidAt = *o.PaidAt
+	}
+	lineByID := map[string]orderhub.Line{}
+	for _, l := range o.Lines {
+		lineByID[l.ID] = l
+	}
+	var notice orderhub.BackorderNoticeArgs
+	var refused []LineQuantity
+	for _, lp := range plan.Lines {
+		if lp.Backordered > 0 {
+			eta, source := a.estimate(lp.SKU)
+			b := orderhub.Backorder{OrderID: o.ID, ShopID: o.ShopID, LineID: lp.LineID, SKU: lp.SKU, Quantity: lp.Backordered, PaidAt: paidAt, ETA: eta}
+			b, err := tx.CreateBackorder(ctx, b)
+			if err != nil {
+				return err
+			}
+			res.Backorders = append(res.Backorders, b)
+			item := orderhub.BackorderNoticeItem{BackorderID: b.ID, LineID: lp.LineID, SKU: lp.SKU, Name: lineByID[lp.LineID].Name, Quantity: lp.Backordered, ETASource: source}
+			if eta != nil {
+				item.ETA = eta.Format("2006-01-02")
+			}
+			notice.Items = append(notice.Items, item)
+			note := fmt.Sprintf("%d × %s backordered: %s", lp.Backordered, lp.SKU, lp.ShortReason)
+			if item.ETA != "" {
+				note += fmt.Sprintf("; estimated %s (%s)", item.ETA, source)
+			}
+			if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventBackorder, Actor: ActorRouting, Note: note, Data: eventData(b)}); err != nil {
+				return err
+			}
+		}
+		if lp.Unfilled > 0 {
+			refused = append(refused, LineQuantity{LineID: lp.LineID, Quantity: lp.Unfilled})
+		}
+	}
+	ex := plan.Explanations()
+	if err := tx.SetExplanations(ctx, o.ID, ex); err != nil {
+		return err
+	}
+	var summary []string
+	for _, e := range ex {
+		summary = append(summary, e.SKU+": "+e.Summary)
+	}
+	t := plan.Totals()
+	note := fmt.Sprintf("routed %d units: %d from own stock, %d dropshipped, %d backordered, %d refused, in %d shipment(s). %s",
+		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, len(res.Fulfillments), strings.Join(summary, "; "))
+	if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventRouted, Actor: ActorRouting, Note: note, Data: eventData(ex)}); err != nil {
+		return err
+	}
+	if len(notice.Items) > 0 {
+		notice.OrderID = o.ID
+		if _, err := tx.InsertJob(ctx, notice, &river.InsertOpts{Queue: QueueNotices}); err != nil {
+			return err
+		}
+	}
+	if _, _, err := tx.TransitionOrder(ctx, store.TransitionParams{OrderID: o.ID, From: orderhub.StatusPaid, To: orderhub.StatusAwaitingFulfillment, Actor: ActorRouting, Note: "routed"}); err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		// Backorders are denied: the units nobody can ship are cancelled and
+		// refunded rather than dropped silently.
+		if _, err := a.CancelTx(ctx, tx, CancelRequest{OrderID: o.ID, Lines: refused, Reason: "out of stock and backorders are denied", Actor: ActorRouting}); err != nil {
+			return fmt.Errorf("cancel refused units: %w", err)
+		}
+	}
+	return nil
+}
+
+// estimate returns when a backordered SKU is likely to ship: the fastest
+// supplier's lead time when one carries it.
+func (a *Allocator) estimate(sku string) (*time.Time, string) {
+	best := -1
+	for _, id := range sortedKeys(a.suppliers) {
+		if s, ok := a.suppliers[id].SKUs[sku]; ok && (best < 0 || s.LeadDays < best) {
+			best = s.LeadDays
+		}
+	}
+	if best < 0 {
+		return nil, ""
+	}
+	t := a.now().UTC().AddDate(0, 0, best).Truncate(24 * time.Hour)
+	return &t, "supplier lead time"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Queues the allocator's jobs go to.
+const (
+	QueueFulfillment = "fulfillment"
+	QueueNotices     = "notices"
+)

@@ -1,0 +1,31 @@
+package allocator
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+
+	"github.com/orderhub/orderhub"
+)
+
+// RouteWorker is the River worker of route_order jobs, enqueued when an
+// order is paid.
+type RouteWorker struct {
+	river.WorkerDefaults[orderhub.RouteOrderArgs]
+	Allocator *Allocator
+}
+
+// Work routes the order.
+func (w *RouteWorker) Work(ctx context.Context, job *river.Job[orderhub.RouteOrderArgs]) error {
+	res, err := w.Allocator.Route(ctx, job.Args.OrderID)
+	if err != nil {
+		return err
+	}
+	if res.Skipped != "" {
+		w.Allocator.logger.InfoContext(ctx, "routing skipped", "order_id", job.Args.OrderID, "reason", res.Skipped)
+		return nil
+	}
+	w.Allocator.logger.InfoContext(ctx, "order routed", "order_id", job.Args.OrderID,
+		"fulfillments", len(res.Fulfillments), "backorders", len(res.Backorders), "replans", res.Replans)
+	return nil
+}
