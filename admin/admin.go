@@ -38,6 +38,11 @@ type Server struct {
 	Tokens []Token
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Allocator runs stock changes, backorder decisions and cancellations.
+	Allocator Allocator
+	// Locations are the configured locations by id; stock at any other
+	// place is not found.
+	Locations map[string]orderhub.Location
 	// Mount lets other parts add routes to the authenticated /api/v1 router.
 	Mount []func(r chi.Router)
 }
@@ -87,6 +92,9 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/orders/{id}", s.getOrder)
 	r.Post("/orders/{id}/transitions", s.transition)
 	r.Post("/orders/{id}/notes", s.addNote)
+	if s.Allocator != nil {
+		s.operationRoutes(r)
+	}
 	for _, m := range s.Mount {
 		m(r)
 	}
@@ -223,7 +231,9 @@ func parsePositive(s string) (int, error) {
 // OrderDetail is GET /orders/{id}: the order, its lines and its timeline.
 type OrderDetail struct {
 	orderhub.Order
-	Events []orderhub.OrderEvent `json:"events"`
+	Fulfillments []orderhub.Fulfillment `json:"fulfillments"`
+	Backorders   []orderhub.Backorder   `json:"backorders"`
+	Events       []orderhub.OrderEvent  `json:"events"`
 }
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
@@ -232,12 +242,26 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	events, err := s.Store.ListEvents(r.Context(), o.ID)
-	if err != nil {
-		s.fail(w, r, err)
+	d := OrderDetail{Order: o}
+	var err2 error
+	if d.Events, err2 = s.Store.ListEvents(r.Context(), o.ID); err2 == nil {
+		if d.Fulfillments, err2 = s.Store.ListFulfillments(r.Context(), o.ID); err2 == nil {
+			var page store.BackorderPage
+			page, err2 = s.Store.ListBackorders(r.Context(), store.ListBackordersParams{OrderID: o.ID, Limit: 500})
+			d.Backorders = page.Backorders
+		}
+	}
+	if err2 != nil {
+		s.fail(w, r, err2)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, OrderDetail{Order: o, Events: events})
+	if d.Fulfillments == nil {
+		d.Fulfillments = []orderhub.Fulfillment{}
+	}
+	if d.Backorders == nil {
+		d.Backorders = []orderhub.Backorder{}
+	}
+	httpjson.Write(w, http.StatusOK, d)
 }
 
 type transitionRequest struct {

@@ -15,8 +15,12 @@ import (
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/admin"
+	"github.com/orderhub/orderhub/allocator"
 	"github.com/orderhub/orderhub/config"
+	"github.com/orderhub/orderhub/fulfillment"
 	"github.com/orderhub/orderhub/httpjson"
+	"github.com/orderhub/orderhub/notify"
+	"github.com/orderhub/orderhub/routing"
 	"github.com/orderhub/orderhub/store"
 	"github.com/orderhub/orderhub/store/pgstore"
 	"github.com/orderhub/orderhub/store/sqlitestore"
@@ -33,6 +37,13 @@ type App struct {
 	router  chi.Router
 	server  *http.Server
 	now     func() time.Time
+
+	alloc         *allocator.Allocator
+	routeWorker   *allocator.RouteWorker
+	fulfilWorker  *fulfillment.Worker
+	noticeWorker  *notify.BackorderWorker
+	noticeSender  notify.Sender
+	fulfilExecute map[string]fulfillment.Executor
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -69,7 +80,11 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	}
 	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now}
 	a.registerWorkers()
-	opts := store.Options{Logger: logger, Now: now}
+	opts := store.Options{Logger: logger, Now: now, Queues: map[string]river.QueueConfig{
+		river.QueueDefault:         {MaxWorkers: 8},
+		allocator.QueueFulfillment: {MaxWorkers: 4},
+		allocator.QueueNotices:     {MaxWorkers: 2},
+	}}
 	if a.nwork > 0 {
 		opts.Workers = a.workers
 	}
@@ -82,12 +97,65 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	a.store = st
+	if err := a.wire(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.routes()
 	return a, nil
 }
 
-// registerWorkers adds every job worker this process runs.
-func (a *App) registerWorkers() {}
+// registerWorkers adds every job worker this process runs. River needs
+// them before the store opens; wire gives them the store afterwards.
+func (a *App) registerWorkers() {
+	a.routeWorker = &allocator.RouteWorker{}
+	river.AddWorker(a.workers, a.routeWorker)
+	a.fulfilWorker = &fulfillment.Worker{}
+	river.AddWorker(a.workers, a.fulfilWorker)
+	a.noticeWorker = &notify.BackorderWorker{}
+	river.AddWorker(a.workers, a.noticeWorker)
+	a.nwork += 3
+}
+
+// wire builds the services on the opened store and hands them to the
+// workers.
+func (a *App) wire() error {
+	rules, err := routingRules(a.cfg)
+	if err != nil {
+		return err
+	}
+	suppliers, err := a.cfg.DomainSuppliers()
+	if err != nil {
+		return err
+	}
+	a.alloc, err = allocator.New(allocator.Config{Store: a.store, Locations: a.cfg.DomainLocations(), Suppliers: suppliers,
+		Rules: rules, Now: a.now, Logger: a.logger})
+	if err != nil {
+		return fmt.Errorf("routing config: %w", err)
+	}
+	a.routeWorker.Allocator = a.alloc
+	a.fulfilWorker.Store = a.store
+	a.fulfilWorker.Executors = a.fulfilExecute
+	a.noticeWorker.Store = a.store
+	if a.noticeSender == nil && a.cfg.Notifications.WebhookURL != "" {
+		a.noticeSender = notify.WebhookSender{URL: a.cfg.Notifications.WebhookURL}
+	}
+	a.noticeWorker.Sender = a.noticeSender
+	return nil
+}
+
+// routingRules turns the config's routing section into engine rules.
+func routingRules(cfg config.Config) (routing.Rules, error) {
+	order, err := routing.ParseRules(cfg.Routing.Rules)
+	if err != nil {
+		return routing.Rules{}, err
+	}
+	policy, err := routing.ParseBackorderPolicy(cfg.Routing.Backorders)
+	if err != nil {
+		return routing.Rules{}, err
+	}
+	return routing.Rules{Order: order, AllowLineSplit: cfg.Routing.AllowLineSplit, Dropship: cfg.Routing.Dropship, Backorders: policy}, nil
+}
 
 func (a *App) routes() {
 	r := chi.NewRouter()
@@ -108,7 +176,10 @@ func (a *App) routes() {
 
 // adminServer builds the admin API from the config's tokens.
 func (a *App) adminServer() *admin.Server {
-	srv := &admin.Server{Store: a.store, Logger: a.logger, Now: a.now}
+	srv := &admin.Server{Store: a.store, Logger: a.logger, Now: a.now, Allocator: a.alloc, Locations: map[string]orderhub.Location{}}
+	for _, l := range a.cfg.DomainLocations() {
+		srv.Locations[l.ID] = l
+	}
 	for _, t := range a.cfg.Admin.Tokens {
 		srv.Tokens = append(srv.Tokens, admin.Token{Token: t.Token, Shops: t.Shops})
 	}
