@@ -39,6 +39,8 @@ Usage:
   orderhub serve   --config FILE    run the server (applies migrations first)
   orderhub migrate --config FILE    apply database migrations and exit
   orderhub demo                     run the demo on a temporary embedded database
+  orderhub route   --config FILE --explain [--shop ID] [--inventory stock.csv] ORDER.json
+                                    dry-run routing for one order; reserves nothing
   orderhub version                  print the version
 `
 
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "route":
+		err = cmdRoute(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", buildVersion())
 		return 0
