@@ -493,3 +493,57 @@ func TestBackorderDecisionsAndDeny(t *testing.T) {
 		require.Equal(t, int64(1500), got.Totals.Refunded.Amount)
 	})
 }
+
+func TestAdvanceShipsStockOnceAndNeverRegresses(t *testing.T) {
+	stores(t, func(t *testing.T, open func(*testing.T, routing.Rules) bundle) {
+		b := open(t, routing.Rules{AllowLineSplit: true, Backorders: routing.BackorderNotify})
+		ctx := context.Background()
+		setStock(t, b.st, "nyc", "MUG", 3)
+		setStock(t, b.st, "chi", "MUG", 3)
+		o := paidOrder(t, b.st, "adv", b.now, lineSpec{sku: "MUG", qty: 5})
+		res, err := b.a.Route(ctx, o.ID)
+		require.NoError(t, err)
+		require.Len(t, res.Fulfillments, 2)
+		f1, f2 := res.Fulfillments[0], res.Fulfillments[1]
+
+		shipped := allocator.Progress{FulfillmentID: f1.ID, Status: orderhub.FulfillmentShipped, Carrier: "UPS", TrackingNumber: "1Z1", Actor: "shipbob"}
+		r, err := b.a.Advance(ctx, shipped)
+		require.NoError(t, err)
+		require.True(t, r.Changed)
+		require.Equal(t, orderhub.StatusPartiallyFulfilled, r.OrderStatus)
+		r, err = b.a.Advance(ctx, shipped)
+		require.NoError(t, err)
+		require.False(t, r.Changed, "a repeated callback changes nothing")
+
+		l, err := b.st.GetStock(ctx, f1.SourceID, "MUG")
+		require.NoError(t, err)
+		require.Zero(t, l.Reserved, "shipping consumed the reservation once")
+
+		// Delivered straight from pending still consumes the stock once.
+		r, err = b.a.Advance(ctx, allocator.Progress{FulfillmentID: f2.ID, Status: orderhub.FulfillmentDelivered, TrackingNumber: "1Z2", Actor: "easypost"})
+		require.NoError(t, err)
+		require.Equal(t, orderhub.StatusFulfilled, r.OrderStatus)
+		r, err = b.a.Advance(ctx, allocator.Progress{FulfillmentID: f2.ID, Status: orderhub.FulfillmentShipped, Actor: "easypost"})
+		require.NoError(t, err)
+		require.False(t, r.Changed, "delivered never goes back to in transit")
+		require.Equal(t, orderhub.FulfillmentDelivered, r.Fulfillment.Status)
+
+		r, err = b.a.Advance(ctx, allocator.Progress{FulfillmentID: f1.ID, Status: orderhub.FulfillmentDelivered, Actor: "shipbob"})
+		require.NoError(t, err)
+		require.Equal(t, orderhub.StatusDelivered, r.OrderStatus)
+		for _, loc := range []string{"nyc", "chi"} {
+			l, err := b.st.GetStock(ctx, loc, "MUG")
+			require.NoError(t, err)
+			require.Zero(t, l.Reserved)
+		}
+		nycL, _ := b.st.GetStock(ctx, "nyc", "MUG")
+		chiL, _ := b.st.GetStock(ctx, "chi", "MUG")
+		require.Equal(t, int64(1), nycL.OnHand+chiL.OnHand, "5 of 6 units left the building")
+		assertConserved(t, b.st)
+		events, err := b.st.ListEvents(ctx, o.ID)
+		require.NoError(t, err)
+		st, err := orderhub.ReplayStatus(events)
+		require.NoError(t, err)
+		require.Equal(t, orderhub.StatusDelivered, st)
+	})
+}
