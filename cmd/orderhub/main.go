@@ -41,6 +41,10 @@ Usage:
   orderhub demo                     run the demo on a temporary embedded database
   orderhub route   --config FILE --explain [--shop ID] [--inventory stock.csv] ORDER.json
                                     dry-run routing for one order; reserves nothing
+  orderhub sign-webhook --config FILE --shop ID [--topic T] BODY.json
+                                    print the headers of a correctly signed delivery
+  orderhub webhooks register|list --config FILE [--shop ID]
+                                    create (idempotently) or show the platforms' webhook subscriptions
   orderhub version                  print the version
 `
 
@@ -60,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "route":
 		err = cmdRoute(ctx, args[1:], stdout, stderr)
+	case "sign-webhook":
+		err = cmdSignWebhook(ctx, args[1:], stdout, stderr)
+	case "webhooks":
+		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", buildVersion())
 		return 0

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	cfgPath := filepath.Join(dir, "orderhub.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf("listen: %s\ndatabase: sqlite://%s\n", addr, filepath.Join(dir, "hub.db"))), 0o600))
 
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Stderr = &logs
 	require.NoError(t, cmd.Start())
@@ -172,4 +173,22 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "logs: %s", logs.String())
 	require.True(t, strings.Contains(logs.String(), "shutting down"), logs.String())
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -4,9 +4,11 @@
 // the dedupe key, and turns the v2 API's order, products and shipping
 // addresses into an orderhub.Order.
 //
-// It owns BigCommerce's wire formats only. It must not do I/O (fetching the
-// order is the API client's job), touch the store, log, or import another
-// connector except the standardwebhooks spec package.
+// It owns BigCommerce's wire formats and a thin API client. The client in
+// client.go (on connectors/apiclient) is its only I/O: it fetches orders and
+// manages hooks. Nothing else here may do I/O; nothing here may touch the
+// store, log, or import another connector except the standardwebhooks spec
+// package and apiclient.
 //
 // # Verification
 //

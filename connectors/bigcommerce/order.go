@@ -140,6 +140,12 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	}
 	o.Status = MapStatus(statusID, shipped, total)
 	o.PlatformStatus = in.Status
+	// TaxesIncluded says whether the amounts read here contain tax, and they
+	// never do: lines take price_ex_tax and totals subtotal_ex_tax and
+	// shipping_cost_ex_tax, with the tax beside them, whatever the store's
+	// is_tax_inclusive_pricing display setting (subtotal_inc_tax minus
+	// subtotal_ex_tax is only the tax, not a pricing mode).
+	o.TaxesIncluded = false
 	if o.PlatformStatus == "" {
 		o.PlatformStatus = fmt.Sprint(statusID)
 	}

@@ -217,3 +217,29 @@ func TestMapStatus(t *testing.T) {
 		}
 	}
 }
+
+// BigCommerce lines are read ex tax (price_ex_tax), so TaxesIncluded is
+// false even for a store with tax-inclusive pricing, and a line's total
+// adds its tax.
+func TestTaxesIncludedFollowsTheAmounts(t *testing.T) {
+	order := testdata(t, "order-5001-kwd.json")
+	incl := []byte(strings.Replace(string(order), `"is_tax_inclusive_pricing": false`, `"is_tax_inclusive_pricing": true`, 1))
+	for _, b := range [][]byte{order, incl} {
+		o, err := NormalizeOrder(b, testdata(t, "order-5001-products.json"), testdata(t, "order-5001-shipping-addresses.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.TaxesIncluded {
+			t.Fatal("TaxesIncluded must be false: lines are read ex tax")
+		}
+		l := o.Lines[0]
+		total, err := l.Total(o.TaxesIncluded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, _ := l.Subtotal()
+		if want := sub.Amount - l.Discount.Amount + l.Tax.Amount; total.Amount != want || l.Tax.IsZero() {
+			t.Fatalf("line total = %d, want %d with tax %d", total.Amount, want, l.Tax.Amount)
+		}
+	}
+}

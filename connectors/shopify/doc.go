@@ -2,9 +2,11 @@
 // verifies deliveries exactly as Shopify signs them, extracts the dedupe key
 // and topic, and decodes order and refund payloads into the orderhub domain.
 //
-// It owns Shopify's wire formats only. It must not do I/O, touch the store,
-// log, or import another connector; the webhook intake calls it through small
-// interfaces and the composition root wires it in.
+// It owns Shopify's wire formats and a thin Admin API client. The client in
+// client.go (on connectors/apiclient) is its only I/O; nothing here may touch
+// the store, log, or import another connector except apiclient. The webhook
+// intake calls it through small interfaces and the composition root wires
+// it in.
 //
 // # Verification
 //
@@ -49,7 +51,6 @@
 // tax_lines[].price. Totals come from the order's own fields: Subtotal is
 // total_line_items_price (before discounts), Shipping is
 // total_shipping_price_set.shop_money (else the sum of shipping lines),
-// Refunded is the sum of successful refund transactions. When
-// taxes_included is true, prices already contain the tax (the domain has no
-// flag for that yet).
+// Refunded is the sum of successful refund transactions. taxes_included
+// becomes Order.TaxesIncluded: when true, prices already contain the tax.
 package shopify

@@ -21,6 +21,7 @@ type orderJSON struct {
 	Currency              string          `json:"currency"`
 	FinancialStatus       string          `json:"financial_status"`
 	FulfillmentStatus     string          `json:"fulfillment_status"`
+	TaxesIncluded         bool            `json:"taxes_included"`
 	CancelledAt           string          `json:"cancelled_at"`
 	CreatedAt             string          `json:"created_at"`
 	UpdatedAt             string          `json:"updated_at"`
@@ -184,6 +185,9 @@ func normalize(in orderJSON, body []byte) (orderhub.Order, error) {
 		}
 	}
 	o.PlatformStatus = in.FinancialStatus
+	// Line prices and discount allocations are what the shop entered: with
+	// tax inside when the shop prices tax-inclusive.
+	o.TaxesIncluded = in.TaxesIncluded
 	cancelledAt, err := parseTime("cancelled_at", in.CancelledAt)
 	if err != nil {
 		return o, err

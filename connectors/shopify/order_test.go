@@ -346,3 +346,32 @@ func TestAttributesShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestTaxesIncluded(t *testing.T) {
+	body := testdata(t, "order-jpy-paid-modern.json")
+	o, err := NormalizeOrder(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.TaxesIncluded {
+		t.Fatal("taxes_included false must give TaxesIncluded false")
+	}
+	incl := []byte(strings.Replace(string(body), `"taxes_included": false`, `"taxes_included": true`, 1))
+	o, err = NormalizeOrder(incl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.TaxesIncluded {
+		t.Fatal("taxes_included true must give TaxesIncluded true")
+	}
+	// Tax-inclusive prices: the line total is price × quantity − discount,
+	// with no tax added on top.
+	l := o.Lines[0]
+	total, err := l.Total(o.TaxesIncluded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := l.UnitPrice.Amount*l.Quantity - l.Discount.Amount; total.Amount != want || l.Tax.IsZero() {
+		t.Fatalf("line total = %d, want %d (tax %d is inside)", total.Amount, want, l.Tax.Amount)
+	}
+}

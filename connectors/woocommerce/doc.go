@@ -4,8 +4,9 @@
 // order payloads (the GET /wc/v3/orders/{id} representation) into the
 // orderhub domain.
 //
-// It owns WooCommerce's wire formats only. It must not do I/O, touch the
-// store, log, or import another connector.
+// It owns WooCommerce's wire formats and a thin REST client. The client in
+// client.go (on connectors/apiclient) is its only I/O; nothing here may touch
+// the store, log, or import another connector except apiclient.
 //
 // # Verification
 //

@@ -115,6 +115,12 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 		o.ExternalNumber = o.ExternalID
 	}
 	o.PlatformStatus = in.Status
+	// TaxesIncluded says whether the amounts read here contain tax, and they
+	// never do: WooCommerce stores and returns line subtotal and total
+	// without tax (subtotal_tax and total_tax beside them) whatever
+	// prices_include_tax says, which is only how the shop entered and shows
+	// prices. Taking prices_include_tax would make Line.Total drop the tax.
+	o.TaxesIncluded = false
 
 	pick := func(gmt, local string) string {
 		if strings.TrimSpace(gmt) != "" {

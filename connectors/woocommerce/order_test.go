@@ -244,3 +244,33 @@ func TestMapStatus(t *testing.T) {
 		}
 	}
 }
+
+// WooCommerce line amounts never contain tax, whatever prices_include_tax
+// says, so TaxesIncluded stays false and a line's total adds its tax.
+func TestTaxesIncludedFollowsTheAmounts(t *testing.T) {
+	body := testdata(t, "order-1042-eur-coupon-entities.json")
+	for _, b := range [][]byte{body, []byte(strings.Replace(string(body), `"prices_include_tax": false`, `"prices_include_tax": true`, 1))} {
+		o, err := NormalizeOrder(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.TaxesIncluded {
+			t.Fatal("TaxesIncluded must be false: line subtotal and total exclude tax")
+		}
+		taxed := false
+		for i, l := range o.Lines {
+			total, err := l.Total(o.TaxesIncluded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub, _ := l.Subtotal()
+			if want := sub.Amount - l.Discount.Amount + l.Tax.Amount; total.Amount != want {
+				t.Errorf("line %d total = %d, want %d", i, total.Amount, want)
+			}
+			taxed = taxed || !l.Tax.IsZero()
+		}
+		if !taxed {
+			t.Fatal("the fixture must have a taxed line for this test to mean anything")
+		}
+	}
+}
