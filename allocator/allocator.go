@@ -40,6 +40,21 @@ type Allocator struct {
 	// maxReplans bounds how often one routing run re-plans after losing a
 	// race for stock before it gives up and lets the job retry.
 	maxReplans int
+	hooks      Hooks
+}
+
+// Hooks let other parts add work to the allocator's transactions, such as
+// enqueueing write-back jobs; each runs inside the transaction of the change
+// it follows, and an error rolls the change back.
+type Hooks struct {
+	// Routed follows a successful routing of an order.
+	Routed func(ctx context.Context, tx store.Tx, o orderhub.Order, res RouteResult) error
+	// Progressed follows a change to a fulfillment reported by its source.
+	Progressed func(ctx context.Context, tx store.Tx, before, after orderhub.Fulfillment) error
+	// Cancelled follows a cancellation of some or all of an order's units.
+	Cancelled func(ctx context.Context, tx store.Tx, o orderhub.Order, r Refund) error
+	// Filled follows a backorder fill from a restock.
+	Filled func(ctx context.Context, tx store.Tx, f Fill) error
 }
 
 // Config is what New needs.
@@ -50,6 +65,7 @@ type Config struct {
 	Rules     routing.Rules
 	Now       func() time.Time
 	Logger    *slog.Logger
+	Hooks     Hooks
 }
 
 // New checks the sources and rules and returns an Allocator.
@@ -58,7 +74,7 @@ func New(c Config) (*Allocator, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Allocator{store: c.Store, engine: eng, now: c.Now, logger: c.Logger, maxReplans: 8,
+	a := &Allocator{store: c.Store, engine: eng, now: c.Now, logger: c.Logger, maxReplans: 8, hooks: c.Hooks,
 		locations: map[string]orderhub.Location{}, suppliers: map[string]orderhub.Supplier{}}
 	if a.now == nil {
 		a.now = time.Now
@@ -180,8 +196,16 @@ func (a *Allocator) RouteTx(ctx context.Context, tx store.Tx, orderID string) (R
 	if err := a.apply(ctx, tx, o, res.Plan, &res); err != nil {
 		return res, err
 	}
+	if a.hooks.Routed != nil {
+		if err := a.hooks.Routed(ctx, tx, o, res); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
+
+// SetHooks replaces the allocator's hooks; call it before any work starts.
+func (a *Allocator) SetHooks(h Hooks) { a.hooks = h }
 
 // reserve takes the plan's location stock, in a fixed order so concurrent
 // routers lock rows alike. It returns what it reserved and errLostRace when

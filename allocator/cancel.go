@@ -284,6 +284,11 @@ func (a *Allocator) CancelTx(ctx context.Context, tx store.Tx, req CancelRequest
 		return Refund{}, err
 	}
 	refund.Status = st
+	if a.hooks.Cancelled != nil {
+		if err := a.hooks.Cancelled(ctx, tx, o, refund); err != nil {
+			return Refund{}, err
+		}
+	}
 	return refund, nil
 }
 

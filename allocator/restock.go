@@ -132,6 +132,11 @@ func (a *Allocator) fillOne(ctx context.Context, tx store.Tx, loc orderhub.Locat
 	if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventBackorder, Actor: ActorRouting, Note: note, Data: eventData(f)}); err != nil {
 		return Fill{}, err
 	}
+	if a.hooks.Filled != nil {
+		if err := a.hooks.Filled(ctx, tx, f); err != nil {
+			return Fill{}, err
+		}
+	}
 	return f, nil
 }
 

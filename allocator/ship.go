@@ -91,6 +91,11 @@ func (a *Allocator) AdvanceTx(ctx context.Context, tx store.Tx, p Progress) (Pro
 	if err != nil {
 		return ProgressResult{}, err
 	}
+	if a.hooks.Progressed != nil {
+		if err := a.hooks.Progressed(ctx, tx, f, nf); err != nil {
+			return ProgressResult{}, err
+		}
+	}
 	return ProgressResult{Fulfillment: nf, Changed: true, OrderStatus: st}, nil
 }
 
