@@ -547,3 +547,35 @@ func TestAdvanceShipsStockOnceAndNeverRegresses(t *testing.T) {
 		require.Equal(t, orderhub.StatusDelivered, st)
 	})
 }
+
+func TestHookErrorRollsBackTheChange(t *testing.T) {
+	stores(t, func(t *testing.T, open func(*testing.T, routing.Rules) bundle) {
+		b := open(t, routing.Rules{AllowLineSplit: true})
+		ctx := context.Background()
+		setStock(t, b.st, "nyc", "MUG", 5)
+		o := paidOrder(t, b.st, "hook", b.now, lineSpec{sku: "MUG", qty: 2})
+		calls := 0
+		b.a.SetHooks(allocator.Hooks{Routed: func(ctx context.Context, tx store.Tx, o orderhub.Order, res allocator.RouteResult) error {
+			calls++
+			if calls == 1 {
+				return fmt.Errorf("write-back queue unavailable")
+			}
+			_, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventWriteBack, Actor: "hook", Note: "queued"})
+			return err
+		}})
+		_, err := b.a.Route(ctx, o.ID)
+		require.ErrorContains(t, err, "write-back queue unavailable")
+		got, err := b.st.GetOrder(ctx, o.ID)
+		require.NoError(t, err)
+		require.Equal(t, orderhub.StatusPaid, got.Status, "the routing rolled back with its hook")
+		l, err := b.st.GetStock(ctx, "nyc", "MUG")
+		require.NoError(t, err)
+		require.Zero(t, l.Reserved)
+
+		_, err = b.a.Route(ctx, o.ID)
+		require.NoError(t, err)
+		events, err := b.st.ListEvents(ctx, o.ID)
+		require.NoError(t, err)
+		require.Equal(t, orderhub.EventWriteBack, events[len(events)-1].Kind)
+	})
+}
