@@ -50,6 +50,7 @@ type Tx interface {
 	OrderTx
 	InventoryTx
 	IntakeTx
+	AlertsTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)

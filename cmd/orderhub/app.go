@@ -88,6 +88,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	if a.nwork > 0 {
 		opts.Workers = a.workers
 	}
+	opts.PeriodicJobs = append(opts.PeriodicJobs, a.intakePeriodicJobs()...)
 	st, err := openStore(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
@@ -115,6 +116,7 @@ func (a *App) registerWorkers() {
 	a.noticeWorker = &notify.BackorderWorker{}
 	river.AddWorker(a.workers, a.noticeWorker)
 	a.nwork += 3
+	a.registerIntakeWorkers()
 }
 
 // wire builds the services on the opened store and hands them to the
@@ -164,6 +166,7 @@ func (a *App) routes() {
 		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", a.readyz)
+	a.intakeRoutes(r)
 	r.Mount("/api/v1", a.adminServer().Routes())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, r, a.logger, orderhub.Errorf(orderhub.ENotFound, "no route %s %s", r.Method, r.URL.Path))

@@ -1,0 +1,93 @@
+-- The webhook inbox, reconciliation cursors and the platform order upsert.
+-- PostgreSQL statements, named as in sqlitestore/queries/intake.sql.
+-- Parameters are $N.
+
+-- name: IntakeInsertReceipt
+INSERT INTO webhook_receipts (id, platform, shop_id, dedupe_key, topic, headers, body,
+    status, attempts, next_attempt_at, received_at, triggered_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)
+ON CONFLICT (platform, shop_id, dedupe_key) DO NOTHING
+RETURNING id
+
+-- name: IntakeArmDrain
+UPDATE webhook_drain SET armed = 1 WHERE id = 1 AND armed = 0
+
+-- name: IntakeAnyDue
+SELECT CASE WHEN EXISTS (
+    SELECT 1 FROM webhook_receipts WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
+) THEN 1 ELSE 0 END
+
+-- name: IntakeDisarmDrain
+UPDATE webhook_drain SET armed = 0 WHERE id = 1
+
+-- name: IntakeGetReceipt
+SELECT id, platform, shop_id, dedupe_key, topic, headers, body, octet_length(body), status, attempts,
+    next_attempt_at, last_error, outcome, order_id, received_at, triggered_at, processed_at
+FROM webhook_receipts WHERE id = $1
+
+-- name: IntakeClaimReceipts
+UPDATE webhook_receipts
+SET attempts = attempts + 1, next_attempt_at = $2
+WHERE id IN (
+    SELECT id FROM webhook_receipts
+    WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
+    ORDER BY next_attempt_at, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING id, platform, shop_id, dedupe_key, topic, headers, body, octet_length(body), status, attempts,
+    next_attempt_at, last_error, outcome, order_id, received_at, triggered_at, processed_at
+
+-- name: IntakeCompleteReceipt
+UPDATE webhook_receipts
+SET status = 'processed', outcome = $2, order_id = $3, last_error = '', processed_at = $4
+WHERE id = $1
+
+-- name: IntakeFailReceipt
+UPDATE webhook_receipts
+SET status = $2, last_error = $3, next_attempt_at = $4
+WHERE id = $1
+
+-- name: IntakeListReceipts
+SELECT id, platform, shop_id, dedupe_key, topic, headers, ''::bytea, octet_length(body), status, attempts,
+    next_attempt_at, last_error, outcome, order_id, received_at, triggered_at, processed_at
+FROM webhook_receipts
+WHERE ($1::text = '' OR status = $1)
+  AND ($2 OR shop_id IN (SELECT jsonb_array_elements_text($3::jsonb)))
+  AND ($4::text = '' OR id < $4)
+ORDER BY id DESC
+LIMIT $5
+
+-- name: IntakeReplayReceipt
+UPDATE webhook_receipts
+SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = ''
+WHERE id = $1 AND status IN ('dead', 'failed')
+
+-- name: IntakeGetReceiptStatus
+SELECT status FROM webhook_receipts WHERE id = $1
+
+-- name: IntakeGetCursor
+SELECT cursor_at FROM reconcile_cursors WHERE shop_id = $1
+
+-- name: IntakeSetCursor
+INSERT INTO reconcile_cursors (shop_id, cursor_at, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (shop_id) DO UPDATE
+SET cursor_at = GREATEST(reconcile_cursors.cursor_at, excluded.cursor_at), updated_at = excluded.updated_at
+
+-- name: IntakeLockOrder
+SELECT id FROM orders WHERE shop_id = $1 AND external_id = $2 FOR UPDATE
+
+-- name: IntakeRoutedWork
+SELECT CASE WHEN EXISTS (SELECT 1 FROM fulfillments WHERE order_id = $1)
+    OR EXISTS (SELECT 1 FROM backorders WHERE order_id = $1) THEN 1 ELSE 0 END
+
+-- name: IntakeUpdateOrderFields
+UPDATE orders
+SET external_number = $2, platform_status = $3, customer = $4, shipping_address = $5,
+    shipping_lines = $6, attributes = $7, tags = $8, note = $9,
+    subtotal = $10, discount_total = $11, shipping_total = $12, tax_total = $13, total = $14,
+    refunded = $15, taxes_included = $16, paid_at = COALESCE(paid_at, $17::bigint),
+    platform_updated_at = $18, updated_at = $19
+WHERE id = $1
+
+-- name: IntakeDeleteOrderLines
+DELETE FROM order_lines WHERE order_id = $1

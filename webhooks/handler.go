@@ -1,0 +1,202 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/httpjson"
+	"github.com/orderhub/orderhub/store"
+)
+
+// DefaultMaxBodyBytes caps a webhook body when HandlerOptions leave it 0:
+// 5 MiB, well above any order payload the platforms send.
+const DefaultMaxBodyBytes = 5 << 20
+
+// Inbox is what the intake needs of the store: storing a receipt with its
+// drain job, and learning that it was already stored (a Conflict).
+type Inbox interface {
+	InsertReceipt(ctx context.Context, p store.InsertReceiptParams) (store.Receipt, error)
+}
+
+var _ Inbox = store.Store(nil)
+
+// HandlerOptions configure a Handler.
+type HandlerOptions struct {
+	Shops  []ShopConfig
+	Inbox  Inbox
+	Now    func() time.Time // time.Now when nil; BigCommerce signatures are checked against it
+	Logger *slog.Logger     // discards when nil
+	// MaxBodyBytes caps a body; DefaultMaxBodyBytes when 0.
+	MaxBodyBytes int64
+}
+
+// Handler serves POST /webhooks/{platform}/{shop_id} for the order
+// platforms.
+type Handler struct {
+	shops  map[string]shopEntry
+	inbox  Inbox
+	now    func() time.Time
+	logger *slog.Logger
+	max    int64
+}
+
+type shopEntry struct {
+	cfg      ShopConfig
+	platform platform
+	verifier Verifier
+}
+
+// NewHandler checks the shops and builds a Handler. A shop without an id, on
+// an unknown platform, or listed twice is an Invalid error.
+func NewHandler(o HandlerOptions) (*Handler, error) {
+	if o.Inbox == nil {
+		return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: no inbox to store receipts in")
+	}
+	h := &Handler{shops: map[string]shopEntry{}, inbox: o.Inbox, now: o.Now, logger: o.Logger, max: o.MaxBodyBytes}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.max <= 0 {
+		h.max = DefaultMaxBodyBytes
+	}
+	for i, s := range o.Shops {
+		if s.ID == "" {
+			return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: shops[%d] has no id", i)
+		}
+		p, ok := platforms[s.Platform]
+		if !ok {
+			return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: shop %s: platform %q is not one of shopify, woocommerce, bigcommerce", s.ID, s.Platform)
+		}
+		if _, dup := h.shops[s.ID]; dup {
+			return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: shop %s is listed twice", s.ID)
+		}
+		h.shops[s.ID] = shopEntry{cfg: s, platform: p, verifier: s.verifier()}
+	}
+	return h, nil
+}
+
+// Routes adds the intake routes to r. Routes of other webhook senders
+// (/webhooks/shipbob/{id}, …) registered on the same router take precedence
+// over the {platform} pattern, so they can live beside it.
+func (h *Handler) Routes(r chi.Router) {
+	r.Post("/webhooks/{platform}/{shop_id}", h.ServeHTTP)
+}
+
+// Response is the JSON body of a 200: "accepted" with the receipt id, or
+// "duplicate", or "ok" for a WooCommerce ping.
+type Response struct {
+	Status    string `json:"status"`
+	ReceiptID string `json:"receipt_id,omitempty"`
+}
+
+// ServeHTTP handles one delivery; the platform and shop id come from the
+// chi route parameters.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	platformName, shopID := chi.URLParam(r, "platform"), chi.URLParam(r, "shop_id")
+	ctx := r.Context()
+	log := h.logger.With("platform", platformName, "shop", shopID)
+	if _, ok := platforms[platformName]; !ok {
+		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.ENotFound, "unknown platform %q: webhooks are taken for shopify, woocommerce and bigcommerce", platformName))
+		return
+	}
+	shop, ok := h.shops[shopID]
+	if !ok || shop.cfg.Platform != platformName {
+		// A shop of another platform answers as if it did not exist.
+		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.ENotFound, "no %s shop %q is configured", platformName, shopID))
+		return
+	}
+
+	body, err := h.readBody(w, r)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.ETooLarge {
+			log.WarnContext(ctx, "webhook body over the cap", "err", err)
+		}
+		httpjson.Error(w, r, log, err)
+		return
+	}
+	if p := shop.platform.ping; p != nil && p(r.Header, body) {
+		log.InfoContext(ctx, "webhook creation ping answered")
+		httpjson.Write(w, http.StatusOK, Response{Status: "ok"})
+		return
+	}
+	if err := shop.verifier.Verify(r.Header, body, h.now()); err != nil {
+		log.WarnContext(ctx, "webhook signature rejected", "err", err)
+		httpjson.Error(w, r, log, err)
+		return
+	}
+	if !json.Valid(body) {
+		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.EInvalid, "body is not valid JSON (%d bytes)", len(body)))
+		return
+	}
+	key, topic, err := shop.platform.dedupe(r.Header, body)
+	if err != nil {
+		if orderhub.ErrorCode(err) == orderhub.EInternal {
+			err = orderhub.WrapError(orderhub.EInvalid, err, "webhook cannot be de-duplicated")
+		}
+		log.WarnContext(ctx, "webhook rejected as malformed", "err", err)
+		httpjson.Error(w, r, log, err)
+		return
+	}
+	rec, err := h.inbox.InsertReceipt(ctx, store.InsertReceiptParams{
+		Platform: platformName, ShopID: shopID, DedupeKey: key, Topic: topic,
+		Headers: shop.platform.keptHeaders(r.Header), Body: body, TriggeredAt: shop.platform.triggered(r.Header),
+	})
+	switch {
+	case orderhub.ErrorCode(err) == orderhub.EConflict:
+		log.DebugContext(ctx, "webhook duplicate", "topic", topic)
+		httpjson.Write(w, http.StatusOK, Response{Status: "duplicate"})
+	case err != nil:
+		if orderhub.ErrorCode(err) != orderhub.EUnavailable {
+			err = orderhub.WrapError(orderhub.EInternal, err, "webhook could not be stored")
+		}
+		log.ErrorContext(ctx, "webhook not stored", "err", err)
+		httpjson.Error(w, r, nil, err)
+	default:
+		log.DebugContext(ctx, "webhook accepted", "topic", topic, "receipt", rec.ID)
+		httpjson.Write(w, http.StatusOK, Response{Status: "accepted", ReceiptID: rec.ID})
+	}
+}
+
+// readBody reads the whole body once, up to the cap.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	tooLarge := func() error {
+		return orderhub.Errorf(orderhub.ETooLarge, "body is larger than the %d-byte limit", h.max)
+	}
+	if r.ContentLength > h.max {
+		return nil, tooLarge()
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge()
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) {
+			return nil, orderhub.WrapError(orderhub.EInvalid, err, "body ended early")
+		}
+		return nil, orderhub.WrapError(orderhub.EInvalid, err, "body could not be read")
+	}
+	return buf.Bytes(), nil
+}
+
+// String describes the handler for logs, without secrets.
+func (h *Handler) String() string {
+	return fmt.Sprintf("webhooks.Handler{%d shops, max %d bytes}", len(h.shops), h.max)
+}
