@@ -129,8 +129,17 @@ func TestDemoExitsZero(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"demo"}, &out, &errOut)
 	require.Equal(t, 0, code, "stderr: %s", errOut.String())
-	require.Contains(t, out.String(), "demo finished")
-	require.Contains(t, out.String(), `GET /readyz → {"database":"sqlite","status":"ready"}`)
+	s := out.String()
+	require.Contains(t, s, "demo finished")
+	require.Contains(t, s, `GET /readyz → {"database":"sqlite","status":"ready"}`)
+	require.Contains(t, s, `(a retry of the same delivery)  → 200 {"status":"duplicate"}`)
+	require.Contains(t, s, "all three orders stored and routed")
+	require.Contains(t, s, "1 backorder(s) filled")
+	// The Shopify order splits over a warehouse, the 3PL and a supplier.
+	require.Contains(t, s, "2 from nyc (warehouse)")
+	require.Contains(t, s, "1 from la-3pl (3pl)")
+	require.Contains(t, s, "1 from dropco (dropship)")
+	require.Equal(t, 3, strings.Count(s, "━━ "), "three orders printed")
 }
 
 // TestServeStopsOnSIGTERM runs the real binary and checks that SIGTERM
