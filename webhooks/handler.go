@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -137,6 +139,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, r, log, err)
 		return
 	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		httpjson.Error(w, r, log, err)
+		return
+	}
 	if !json.Valid(body) {
 		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.EInvalid, "body is not valid JSON (%d bytes)", len(body)))
 		return
@@ -148,6 +154,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		log.WarnContext(ctx, "webhook rejected as malformed", "err", err)
 		httpjson.Error(w, r, log, err)
+		return
+	}
+	if topic == "" {
+		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.EInvalid, "the delivery names no topic (%s)", platformTopicHeader(platformName)))
 		return
 	}
 	rec, err := h.inbox.InsertReceipt(ctx, store.InsertReceiptParams{
@@ -199,4 +209,29 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 // String describes the handler for logs, without secrets.
 func (h *Handler) String() string {
 	return fmt.Sprintf("webhooks.Handler{%d shops, max %d bytes}", len(h.shops), h.max)
+}
+
+// checkContentType refuses a body declared as something other than JSON.
+// Every platform sends application/json; a missing header is tolerated,
+// since the body is checked to be JSON anyway.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return orderhub.Errorf(orderhub.EInvalid, "Content-Type %q is not application/json", ct)
+}
+
+// platformTopicHeader says where a platform puts a delivery's topic.
+func platformTopicHeader(platform string) string {
+	switch platform {
+	case orderhub.PlatformShopify:
+		return "X-Shopify-Topic header"
+	case orderhub.PlatformWooCommerce:
+		return "X-WC-Webhook-Topic header"
+	}
+	return "scope in the body"
 }
