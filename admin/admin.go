@@ -1,10 +1,15 @@
-// Package admin is orderhub's JSON admin API under /api/v1 (and, later, the
-// web dashboard). Every request carries a bearer token scoped to shops: a
-// token never sees or changes another shop's orders, inventory or
-// backorders, and what it may not see answers 404, as if it did not exist.
+// Package admin is orderhub's operator surface: the JSON admin API under
+// /api/v1 (documented in api/openapi.yaml) and the server-rendered web
+// dashboard under /ui. Every request carries an admin token scoped to
+// shops, as a bearer header for the API or a sign-in cookie for the
+// dashboard: a token never sees or changes another shop's orders,
+// inventory, backorders or dead letters, and what it may not see answers
+// 404, as if it did not exist.
 //
 // It must not hold business rules: it decodes requests, checks scope, calls
-// the store or the services it is given, and answers JSON through httpjson.
+// the store, the routing engine (for previews and simulations, which
+// reserve nothing) or the services it is given, and answers JSON through
+// httpjson or HTML through its embedded templates.
 package admin
 
 import (
@@ -15,13 +20,18 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/admin/live"
+	"github.com/orderhub/orderhub/alerts"
 	"github.com/orderhub/orderhub/httpjson"
+	"github.com/orderhub/orderhub/routing"
 	"github.com/orderhub/orderhub/store"
 )
 
@@ -45,6 +55,66 @@ type Server struct {
 	Locations map[string]orderhub.Location
 	// Mount lets other parts add routes to the authenticated /api/v1 router.
 	Mount []func(r chi.Router)
+
+	// Suppliers are the dropship suppliers, for shipment previews and
+	// routing simulations.
+	Suppliers []orderhub.Supplier
+	// Rules are the routing rules in force: what a shipment preview plans
+	// with, and the baseline of a simulation.
+	Rules routing.Rules
+	// StuckAfter is how long an order may wait in awaiting_fulfillment
+	// before it counts as stuck; 24h when 0.
+	StuckAfter time.Duration
+	// Jobs reaches the job queue's dead letters; nil lists none.
+	Jobs Jobs
+	// Live hears about every change made through the admin API or the
+	// dashboard, for the dashboards' live updates; nil tells nobody.
+	Live live.Publisher
+	// Broker is where the dashboard's server-sent events come from; nil
+	// turns live updates off.
+	Broker *live.Broker
+	// JobsUI, when set, is the River job UI, mounted under /ui/jobs for
+	// tokens that see every shop.
+	JobsUI http.Handler
+	// DashboardTitle names the deployment in the dashboard's header.
+	DashboardTitle string
+	// Shops are the configured shop ids, offered as the dashboard's shop
+	// filter to tokens that see every shop.
+	Shops []string
+
+	engineOnce sync.Once
+	engine     *routing.Engine
+	engineErr  error
+
+	tplOnce sync.Once
+	tpl     *dashboard
+	tplErr  error
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Server) stuckAfter() time.Duration {
+	if s.StuckAfter > 0 {
+		return s.StuckAfter
+	}
+	return alerts.DefaultStuckAfter
+}
+
+// publish tells the live dashboards about a change.
+func (s *Server) publish(ctx context.Context, e live.Event) {
+	if s.Live != nil {
+		s.Live.Publish(ctx, e)
+	}
+}
+
+func (s *Server) orderChanged(ctx context.Context, o orderhub.Order, note string) {
+	s.logger().InfoContext(ctx, "order changed by an operator", "order_id", o.ID, "shop", o.ShopID, "change", note)
+	s.publish(ctx, live.Event{Type: live.OrderChanged, OrderID: o.ID, ShopID: o.ShopID, Status: string(o.Status), Note: note})
 }
 
 // Scope is what the caller's token may see.
@@ -95,6 +165,10 @@ func (s *Server) Routes() http.Handler {
 	if s.Allocator != nil {
 		s.operationRoutes(r)
 	}
+	r.Post("/shipment-preview", s.shipmentPreview)
+	r.Post("/routing/simulate", s.simulateRouting)
+	r.Get("/dead-letters", s.listDeadLetters)
+	r.Post("/dead-letters/{id}/replay", s.replayDeadLetter)
 	for _, m := range s.Mount {
 		m(r)
 	}
@@ -115,31 +189,54 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.fail(w, r, orderhub.Errorf(orderhub.EUnauthorized, "missing bearer token: send Authorization: Bearer <token>"))
 			return
 		}
-		got := sha256.Sum256([]byte(strings.TrimSpace(raw)))
-		var match *Token
-		for i := range s.Tokens {
-			want := sha256.Sum256([]byte(s.Tokens[i].Token))
-			if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && match == nil {
-				match = &s.Tokens[i]
-			}
-		}
-		if match == nil {
+		sc, ok := s.scopeOf(strings.TrimSpace(raw))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orderhub", error="invalid_token"`)
 			s.fail(w, r, orderhub.Errorf(orderhub.EUnauthorized, "bearer token is not valid"))
 			return
 		}
-		sc := Scope{}
-		for _, shop := range match.Shops {
-			if shop == "*" {
-				sc.all = true
-			}
-		}
-		if !sc.all {
-			sc.shops = append([]string{}, match.Shops...)
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), scopeKey{}, sc)))
+		next.ServeHTTP(w, r.WithContext(WithScope(r.Context(), sc)))
 	})
 }
+
+// scopeOf checks token against every configured token in constant time
+// and returns its scope.
+func (s *Server) scopeOf(token string) (Scope, bool) {
+	if token == "" {
+		return Scope{}, false
+	}
+	got := sha256.Sum256([]byte(token))
+	var match *Token
+	for i := range s.Tokens {
+		want := sha256.Sum256([]byte(s.Tokens[i].Token))
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && match == nil && s.Tokens[i].Token != "" {
+			match = &s.Tokens[i]
+		}
+	}
+	if match == nil {
+		return Scope{}, false
+	}
+	sc := Scope{}
+	for _, shop := range match.Shops {
+		if shop == "*" {
+			sc.all = true
+		}
+	}
+	if !sc.all {
+		sc.shops = append([]string{}, match.Shops...)
+	}
+	return sc, true
+}
+
+// WithScope returns ctx carrying sc, for callers that authenticate on
+// their own.
+func WithScope(ctx context.Context, sc Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, sc)
+}
+
+// All reports whether the scope includes every shop, and so the shared
+// locations and the job queue.
+func (s Scope) All() bool { return s.all }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpjson.Error(w, r, s.Logger, err)
@@ -176,42 +273,87 @@ func OrderInScope(ctx context.Context, st store.Tx, id string) (orderhub.Order, 
 	return o, nil
 }
 
-func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sc := ScopeFrom(r.Context())
-	p := store.ListOrdersParams{ShopIDs: sc.ShopIDs(), ExternalID: q.Get("external_id"), After: q.Get("after")}
-	if shop := q.Get("shop"); shop != "" {
-		if !sc.CanSee(shop) {
-			p.ShopIDs = []string{}
-		} else {
-			p.ShopIDs = []string{shop}
-		}
+// OrderSummary is an order in a list, with whether it is stuck.
+type OrderSummary struct {
+	orderhub.Order
+	Stuck bool `json:"stuck"`
+}
+
+// ordersQuery is what the orders list filters by, from the query string.
+type ordersQuery struct {
+	Shop, Status, ExternalID, After string
+	Stuck                           bool
+	Limit                           int
+}
+
+func parseOrdersQuery(q url.Values) (ordersQuery, error) {
+	oq := ordersQuery{Shop: q.Get("shop"), Status: q.Get("status"), ExternalID: q.Get("external_id"), After: q.Get("after")}
+	switch st := q.Get("stuck"); st {
+	case "", "false", "0":
+	case "true", "1":
+		oq.Stuck = true
+	default:
+		return oq, orderhub.Errorf(orderhub.EInvalid, "stuck: %q is not true or false", st)
 	}
-	if st := q.Get("status"); st != "" {
-		status, err := orderhub.ParseStatus(st)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+	if oq.Status != "" {
+		if _, err := orderhub.ParseStatus(oq.Status); err != nil {
+			return oq, err
 		}
-		p.Status = status
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := parsePositive(l)
 		if err != nil {
-			s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "limit: %q is not a positive whole number", l))
-			return
+			return oq, orderhub.Errorf(orderhub.EInvalid, "limit: %q is not a positive whole number", l)
 		}
-		p.Limit = n
+		oq.Limit = n
 	}
-	page, err := s.Store.ListOrders(r.Context(), p)
+	return oq, nil
+}
+
+// listParams turns a query into store parameters within the caller's
+// scope. A shop outside the scope, or a status that contradicts stuck,
+// matches nothing.
+func (s *Server) listParams(ctx context.Context, oq ordersQuery) store.ListOrdersParams {
+	sc := ScopeFrom(ctx)
+	p := store.ListOrdersParams{ShopIDs: sc.ShopIDs(), ExternalID: oq.ExternalID, After: oq.After, Limit: oq.Limit, Status: orderhub.Status(oq.Status)}
+	if oq.Shop != "" {
+		if !sc.CanSee(oq.Shop) {
+			p.ShopIDs = []string{}
+		} else {
+			p.ShopIDs = []string{oq.Shop}
+		}
+	}
+	if oq.Stuck {
+		if p.Status != "" && p.Status != orderhub.StatusAwaitingFulfillment {
+			p.ShopIDs = []string{}
+		}
+		p.Status = orderhub.StatusAwaitingFulfillment
+		p.UpdatedBefore = s.now().Add(-s.stuckAfter())
+	}
+	return p
+}
+
+func (s *Server) summaries(orders []orderhub.Order) []OrderSummary {
+	now, after := s.now(), s.stuckAfter()
+	out := make([]OrderSummary, 0, len(orders))
+	for _, o := range orders {
+		out = append(out, OrderSummary{Order: o, Stuck: alerts.IsStuck(o, now, after)})
+	}
+	return out
+}
+
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+	oq, err := parseOrdersQuery(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if page.Orders == nil {
-		page.Orders = []orderhub.Order{}
+	page, err := s.Store.ListOrders(r.Context(), s.listParams(r.Context(), oq))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"orders": page.Orders, "next": page.Next})
+	httpjson.Write(w, http.StatusOK, map[string]any{"orders": s.summaries(page.Orders), "next": page.Next})
 }
 
 func parsePositive(s string) (int, error) {
@@ -231,35 +373,48 @@ func parsePositive(s string) (int, error) {
 // OrderDetail is GET /orders/{id}: the order, its lines and its timeline.
 type OrderDetail struct {
 	orderhub.Order
+	Stuck        bool                   `json:"stuck"`
 	Fulfillments []orderhub.Fulfillment `json:"fulfillments"`
 	Backorders   []orderhub.Backorder   `json:"backorders"`
 	Events       []orderhub.OrderEvent  `json:"events"`
 }
 
-func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := OrderInScope(r.Context(), s.Store, chi.URLParam(r, "id"))
+// orderDetail loads an order in the caller's scope with its fulfillments,
+// backorders and timeline.
+func (s *Server) orderDetail(ctx context.Context, id string) (OrderDetail, error) {
+	o, err := OrderInScope(ctx, s.Store, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return OrderDetail{}, err
 	}
-	d := OrderDetail{Order: o}
-	var err2 error
-	if d.Events, err2 = s.Store.ListEvents(r.Context(), o.ID); err2 == nil {
-		if d.Fulfillments, err2 = s.Store.ListFulfillments(r.Context(), o.ID); err2 == nil {
-			var page store.BackorderPage
-			page, err2 = s.Store.ListBackorders(r.Context(), store.ListBackordersParams{OrderID: o.ID, Limit: 500})
-			d.Backorders = page.Backorders
-		}
+	d := OrderDetail{Order: o, Stuck: alerts.IsStuck(o, s.now(), s.stuckAfter())}
+	if d.Events, err = s.Store.ListEvents(ctx, o.ID); err != nil {
+		return d, err
 	}
-	if err2 != nil {
-		s.fail(w, r, err2)
-		return
+	if d.Fulfillments, err = s.Store.ListFulfillments(ctx, o.ID); err != nil {
+		return d, err
 	}
+	page, err := s.Store.ListBackorders(ctx, store.ListBackordersParams{OrderID: o.ID, Limit: 500})
+	if err != nil {
+		return d, err
+	}
+	d.Backorders = page.Backorders
 	if d.Fulfillments == nil {
 		d.Fulfillments = []orderhub.Fulfillment{}
 	}
 	if d.Backorders == nil {
 		d.Backorders = []orderhub.Backorder{}
+	}
+	if d.Events == nil {
+		d.Events = []orderhub.OrderEvent{}
+	}
+	return d, nil
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
+	d, err := s.orderDetail(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	httpjson.Write(w, http.StatusOK, d)
 }
@@ -295,6 +450,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.orderChanged(r.Context(), o, "moved to "+string(o.Status))
 	httpjson.Write(w, http.StatusOK, map[string]any{"order": o, "event": ev})
 }
 
@@ -314,7 +470,8 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chi.URLParam(r, "id")
-	if _, err := OrderInScope(r.Context(), s.Store, id); err != nil {
+	o, err := OrderInScope(r.Context(), s.Store, id)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -323,5 +480,6 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.orderChanged(r.Context(), o, "note added")
 	httpjson.Write(w, http.StatusCreated, ev)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -44,6 +45,9 @@ type App struct {
 	noticeWorker  *notify.BackorderWorker
 	noticeSender  notify.Sender
 	fulfilExecute map[string]fulfillment.Executor
+
+	opOnce sync.Once
+	op     *operator // metrics, live updates, alerts, job UI
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -89,6 +93,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		opts.Workers = a.workers
 	}
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.intakePeriodicJobs()...)
+	opts.PeriodicJobs = append(opts.PeriodicJobs, a.operatorPeriodicJobs()...)
 	st, err := openStore(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
@@ -117,6 +122,7 @@ func (a *App) registerWorkers() {
 	river.AddWorker(a.workers, a.noticeWorker)
 	a.nwork += 3
 	a.registerIntakeWorkers()
+	a.registerOperatorWorkers()
 }
 
 // wire builds the services on the opened store and hands them to the
@@ -143,7 +149,7 @@ func (a *App) wire() error {
 		a.noticeSender = notify.WebhookSender{URL: a.cfg.Notifications.WebhookURL}
 	}
 	a.noticeWorker.Sender = a.noticeSender
-	return nil
+	return a.wireOperator()
 }
 
 // routingRules turns the config's routing section into engine rules.
@@ -168,6 +174,7 @@ func (a *App) routes() {
 	r.Get("/readyz", a.readyz)
 	a.intakeRoutes(r)
 	r.Mount("/api/v1", a.adminServer().Routes())
+	a.operatorRoutes(r)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, r, a.logger, orderhub.Errorf(orderhub.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -183,6 +190,7 @@ func (a *App) adminServer() *admin.Server {
 	for _, l := range a.cfg.DomainLocations() {
 		srv.Locations[l.ID] = l
 	}
+	a.operatorAdmin(srv)
 	for _, t := range a.cfg.Admin.Tokens {
 		srv.Tokens = append(srv.Tokens, admin.Token{Token: t.Token, Shops: t.Shops})
 	}
@@ -209,6 +217,7 @@ func (a *App) Handler() http.Handler { return a.router }
 // and running jobs finish (up to 25 s), and closes the store.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.store.Close()
+	defer a.closeOperator()
 	if a.nwork > 0 {
 		if err := a.store.Queue().Start(ctx); err != nil {
 			return fmt.Errorf("start queue: %w", err)
@@ -222,6 +231,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	a.server.RegisterOnShutdown(a.closeOperator)
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(ln) }()
 	a.logger.Info("orderhub listening", "addr", ln.Addr().String(), "database", a.store.Kind())

@@ -43,6 +43,8 @@ Usage:
                                     dry-run routing for one order; reserves nothing
   orderhub sign-webhook --config FILE --shop ID [--topic T] BODY.json
                                     print the headers of a correctly signed delivery
+  orderhub inventory import --config FILE [--quiet] stock.csv
+                                    set stock per location from a CSV (location,sku,on_hand)
   orderhub webhooks register|list --config FILE [--shop ID]
                                     create (idempotently) or show the platforms' webhook subscriptions
   orderhub version                  print the version
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSignWebhook(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
+	case "inventory":
+		err = cmdInventory(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", buildVersion())
 		return 0
