@@ -40,11 +40,30 @@ type HandlerOptions struct {
 	Logger *slog.Logger     // discards when nil
 	// MaxBodyBytes caps a body; DefaultMaxBodyBytes when 0.
 	MaxBodyBytes int64
+	// Observer counts deliveries; nil counts nothing.
+	Observer Observer
 }
+
+// Observer is told what the intake does with each delivery, for metrics.
+// *metrics.Metrics implements it.
+type Observer interface {
+	WebhookReceived(platform string)
+	WebhookRejected(platform, reason string)
+	WebhookDuplicate(platform string)
+	ObserveIngest(d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) WebhookReceived(string)         {}
+func (noObserver) WebhookRejected(string, string) {}
+func (noObserver) WebhookDuplicate(string)        {}
+func (noObserver) ObserveIngest(time.Duration)    {}
 
 // Handler serves POST /webhooks/{platform}/{shop_id} for the order
 // platforms.
 type Handler struct {
+	obs    Observer
 	shops  map[string]shopEntry
 	inbox  Inbox
 	now    func() time.Time
@@ -64,7 +83,10 @@ func NewHandler(o HandlerOptions) (*Handler, error) {
 	if o.Inbox == nil {
 		return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: no inbox to store receipts in")
 	}
-	h := &Handler{shops: map[string]shopEntry{}, inbox: o.Inbox, now: o.Now, logger: o.Logger, max: o.MaxBodyBytes}
+	h := &Handler{obs: o.Observer, shops: map[string]shopEntry{}, inbox: o.Inbox, now: o.Now, logger: o.Logger, max: o.MaxBodyBytes}
+	if h.obs == nil {
+		h.obs = noObserver{}
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -109,15 +131,21 @@ type Response struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	platformName, shopID := chi.URLParam(r, "platform"), chi.URLParam(r, "shop_id")
 	ctx := r.Context()
+	began := time.Now()
+	label := platformName
+	if _, ok := platforms[platformName]; !ok {
+		label = "unknown" // never a label per made-up platform name
+	}
+	h.obs.WebhookReceived(label)
 	log := h.logger.With("platform", platformName, "shop", shopID)
 	if _, ok := platforms[platformName]; !ok {
-		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.ENotFound, "unknown platform %q: webhooks are taken for shopify, woocommerce and bigcommerce", platformName))
+		h.fail(w, r, log, label, orderhub.Errorf(orderhub.ENotFound, "unknown platform %q: webhooks are taken for shopify, woocommerce and bigcommerce", platformName))
 		return
 	}
 	shop, ok := h.shops[shopID]
 	if !ok || shop.cfg.Platform != platformName {
 		// A shop of another platform answers as if it did not exist.
-		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.ENotFound, "no %s shop %q is configured", platformName, shopID))
+		h.fail(w, r, log, label, orderhub.Errorf(orderhub.ENotFound, "no %s shop %q is configured", platformName, shopID))
 		return
 	}
 
@@ -126,7 +154,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if orderhub.ErrorCode(err) == orderhub.ETooLarge {
 			log.WarnContext(ctx, "webhook body over the cap", "err", err)
 		}
-		httpjson.Error(w, r, log, err)
+		h.fail(w, r, log, label, err)
 		return
 	}
 	if p := shop.platform.ping; p != nil && p(r.Header, body) {
@@ -136,15 +164,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := shop.verifier.Verify(r.Header, body, h.now()); err != nil {
 		log.WarnContext(ctx, "webhook signature rejected", "err", err)
-		httpjson.Error(w, r, log, err)
+		h.fail(w, r, log, label, err)
 		return
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		httpjson.Error(w, r, log, err)
+		h.fail(w, r, log, label, err)
 		return
 	}
 	if !json.Valid(body) {
-		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.EInvalid, "body is not valid JSON (%d bytes)", len(body)))
+		h.fail(w, r, log, label, orderhub.Errorf(orderhub.EInvalid, "body is not valid JSON (%d bytes)", len(body)))
 		return
 	}
 	key, topic, err := shop.platform.dedupe(r.Header, body)
@@ -153,11 +181,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			err = orderhub.WrapError(orderhub.EInvalid, err, "webhook cannot be de-duplicated")
 		}
 		log.WarnContext(ctx, "webhook rejected as malformed", "err", err)
-		httpjson.Error(w, r, log, err)
+		h.fail(w, r, log, label, err)
 		return
 	}
 	if topic == "" {
-		httpjson.Error(w, r, log, orderhub.Errorf(orderhub.EInvalid, "the delivery names no topic (%s)", platformTopicHeader(platformName)))
+		h.fail(w, r, log, label, orderhub.Errorf(orderhub.EInvalid, "the delivery names no topic (%s)", platformTopicHeader(platformName)))
 		return
 	}
 	rec, err := h.inbox.InsertReceipt(ctx, store.InsertReceiptParams{
@@ -167,17 +195,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case orderhub.ErrorCode(err) == orderhub.EConflict:
 		log.DebugContext(ctx, "webhook duplicate", "topic", topic)
+		h.obs.WebhookDuplicate(label)
 		httpjson.Write(w, http.StatusOK, Response{Status: "duplicate"})
 	case err != nil:
 		if orderhub.ErrorCode(err) != orderhub.EUnavailable {
 			err = orderhub.WrapError(orderhub.EInternal, err, "webhook could not be stored")
 		}
 		log.ErrorContext(ctx, "webhook not stored", "err", err)
-		httpjson.Error(w, r, nil, err)
+		h.fail(w, r, nil, label, err)
 	default:
 		log.DebugContext(ctx, "webhook accepted", "topic", topic, "receipt", rec.ID)
 		httpjson.Write(w, http.StatusOK, Response{Status: "accepted", ReceiptID: rec.ID})
+		h.obs.ObserveIngest(time.Since(began))
 	}
+}
+
+// fail answers an error and counts the rejection by its code.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, platform string, err error) {
+	h.obs.WebhookRejected(platform, orderhub.ErrorCode(err))
+	httpjson.Error(w, r, log, err)
 }
 
 // readBody reads the whole body once, up to the cap.

@@ -18,6 +18,8 @@ type orderJSON struct {
 	StatusID            value  `json:"status_id"`
 	Status              string `json:"status"`
 	SubtotalExTax       value  `json:"subtotal_ex_tax"`
+	SubtotalIncTax      value  `json:"subtotal_inc_tax"`
+	SubtotalTax         value  `json:"subtotal_tax"`
 	ShippingCostExTax   value  `json:"shipping_cost_ex_tax"`
 	ShippingCostTax     value  `json:"shipping_cost_tax"`
 	TotalIncTax         value  `json:"total_inc_tax"`
@@ -220,6 +222,23 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	t := &o.Totals
 	if t.Subtotal, err = in.SubtotalExTax.money("subtotal_ex_tax", cur, true); err != nil {
 		return o, err
+	}
+	// The charged total is built from the tax-inclusive subtotal and the
+	// subtotal's tax; where the stored ex-tax subtotal disagrees with them
+	// (BigCommerce's own documented order 218 does, by 0.76), the
+	// inclusive figure less its tax is the one the total adds up from.
+	if !in.SubtotalIncTax.null() && !in.SubtotalTax.null() {
+		inc, err := in.SubtotalIncTax.money("subtotal_inc_tax", cur, true)
+		if err != nil {
+			return o, err
+		}
+		tax, err := in.SubtotalTax.money("subtotal_tax", cur, true)
+		if err != nil {
+			return o, err
+		}
+		if t.Subtotal, err = inc.Sub(tax); err != nil {
+			return o, err
+		}
 	}
 	if t.Shipping, err = in.ShippingCostExTax.money("shipping_cost_ex_tax", cur, true); err != nil {
 		return o, err

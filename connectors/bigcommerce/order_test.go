@@ -60,7 +60,12 @@ func TestNormalizeFixtureOrder218(t *testing.T) {
 		t.Errorf("bundled line = %+v", brew)
 	}
 	tt := o.Totals
-	eqMoney(t, "subtotal (62.6793 rounded)", tt.Subtotal, m(6268, "USD"))
+	// subtotal_inc_tax 67.84 less subtotal_tax 4.40: the documented
+	// subtotal_ex_tax 62.6793 disagrees with the total; this one adds up.
+	eqMoney(t, "subtotal (67.84 − 4.40)", tt.Subtotal, m(6344, "USD"))
+	if tt.Subtotal.Amount-tt.Discount.Amount+tt.Shipping.Amount+tt.Tax.Amount != tt.Total.Amount {
+		t.Error("totals do not add up")
+	}
 	eqMoney(t, "discount (discount_amount + coupon_discount)", tt.Discount, m(1000, "USD"))
 	eqMoney(t, "shipping", tt.Shipping, m(1109, "USD"))
 	eqMoney(t, "tax", tt.Tax, m(531, "USD"))
