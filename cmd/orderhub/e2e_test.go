@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -193,4 +195,14 @@ func endToEndIntake(t *testing.T, postgresURL string) {
 	n, err := app.store.Queue().CountJobs(ctx, orderhub.RouteOrderArgs{}.Kind())
 	require.NoError(t, err)
 	require.Equal(t, len(wants), n, "one routing job per order")
+
+	// The metrics saw every delivery: 16 Shopify deliveries, 8 of them retries.
+	resp, err := http.Get(hub + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	scrape, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(scrape), `orderhub_webhooks_received_total{platform="shopify"} 16`)
+	require.Contains(t, string(scrape), `orderhub_webhooks_duplicate_total{platform="shopify"} 8`)
+	require.Contains(t, string(scrape), `orderhub_webhooks_received_total{platform="bigcommerce"} 16`)
 }
