@@ -75,6 +75,9 @@ type Processor struct {
 	// Lease is how long a claimed receipt is hidden from other drains; a
 	// crashed drain's receipts come due again after it. DefaultLease when 0.
 	Lease time.Duration
+	// Changed, when set, is told of each order a batch touched, after the
+	// batch committed: how dashboards learn of new and updated orders.
+	Changed func(ctx context.Context, shopID, orderID string)
 }
 
 // DefaultBackoff waits 30 s after the first failure, doubling up to an hour:
@@ -172,6 +175,7 @@ func (p *Processor) DrainBatch(ctx context.Context) (int, error) {
 	})
 	if err == nil {
 		p.logBatch(ctx, items)
+		p.changed(ctx, items)
 		return len(claimed), nil
 	}
 	if ctx.Err() != nil {
@@ -195,7 +199,22 @@ func (p *Processor) DrainBatch(ctx context.Context) (int, error) {
 		}
 	}
 	p.logBatch(ctx, items)
+	p.changed(ctx, items)
 	return len(claimed), nil
+}
+
+// changed reports the orders a committed batch touched, once each.
+func (p *Processor) changed(ctx context.Context, items []item) {
+	if p.Changed == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.orderID != "" && it.err == nil && !seen[it.orderID] {
+			seen[it.orderID] = true
+			p.Changed(ctx, it.r.ShopID, it.orderID)
+		}
+	}
 }
 
 // kind is what a receipt asks for.

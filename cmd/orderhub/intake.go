@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/admin/live"
 	"github.com/orderhub/orderhub/config"
 	"github.com/orderhub/orderhub/connectors/apiclient"
 	"github.com/orderhub/orderhub/connectors/bigcommerce"
@@ -87,7 +88,10 @@ type intakeWiring struct {
 }
 
 func (in *intakeWiring) processor() *webhooks.Processor {
-	p := &webhooks.Processor{Store: in.a.store, Logger: in.a.logger, Now: in.a.now, BigCommerce: in.clients}
+	p := &webhooks.Processor{Store: in.a.store, Logger: in.a.logger, Now: in.a.now, BigCommerce: in.clients,
+		Changed: func(ctx context.Context, shopID, orderID string) {
+			in.a.Live().Publish(ctx, live.Event{Type: live.OrderChanged, ShopID: shopID, OrderID: orderID, Note: "webhook"})
+		}}
 	if in.a.alloc != nil { // a nil *Allocator must not become a non-nil Canceller
 		p.Canceller = in.a.alloc
 	}
