@@ -198,7 +198,7 @@ func OrderID(order json.RawMessage) (string, error) {
 	if err := decodeJSON("bigcommerce order", order, &o); err != nil {
 		return "", err
 	}
-	id, err := o.ID.id("id")
+	id, err := o.ID.ID("id")
 	if err != nil {
 		return "", err
 	}

@@ -105,7 +105,7 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	var o orderhub.Order
 	var err error
 	o.Platform = orderhub.PlatformBigCommerce
-	if o.ExternalID, err = in.ID.id("id"); err != nil {
+	if o.ExternalID, err = in.ID.ID("id"); err != nil {
 		return o, err
 	}
 	if o.ExternalID == "" {
@@ -125,18 +125,18 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	}
 	o.Currency = cur
 
-	statusID, err := in.StatusID.integer("status_id")
+	statusID, err := in.StatusID.Integer("status_id")
 	if err != nil {
 		return o, err
 	}
-	if in.StatusID.null() {
+	if in.StatusID.Null() {
 		return o, invalid("status_id: missing")
 	}
-	shipped, err := in.ItemsShipped.integer("items_shipped")
+	shipped, err := in.ItemsShipped.Integer("items_shipped")
 	if err != nil {
 		return o, err
 	}
-	total, err := in.ItemsTotal.integer("items_total")
+	total, err := in.ItemsTotal.Integer("items_total")
 	if err != nil {
 		return o, err
 	}
@@ -165,7 +165,7 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	if o.Attributes, err = formFields("billing_address.form_fields", in.BillingAddress.FormFields); err != nil {
 		return o, err
 	}
-	if o.Customer.ExternalID, err = in.CustomerID.id("customer_id"); err != nil {
+	if o.Customer.ExternalID, err = in.CustomerID.ID("customer_id"); err != nil {
 		return o, err
 	}
 	if o.Customer.ExternalID == "0" {
@@ -186,7 +186,7 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 
 	for i, a := range addrs {
 		path := fmt.Sprintf("shipping_addresses[%d]", i)
-		oid, err := a.OrderID.id(path + ".order_id")
+		oid, err := a.OrderID.ID(path + ".order_id")
 		if err != nil {
 			return o, err
 		}
@@ -210,29 +210,29 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 			}
 		}
 		s := orderhub.ShipLine{Title: a.ShippingMethod, Discount: orderhub.Zero(cur)}
-		if s.Price, err = a.CostExTax.money(path+".cost_ex_tax", cur, true); err != nil {
+		if s.Price, err = a.CostExTax.Money(path+".cost_ex_tax", cur, true); err != nil {
 			return o, err
 		}
-		if s.Tax, err = a.CostTax.money(path+".cost_tax", cur, true); err != nil {
+		if s.Tax, err = a.CostTax.Money(path+".cost_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
 	}
 
 	t := &o.Totals
-	if t.Subtotal, err = in.SubtotalExTax.money("subtotal_ex_tax", cur, true); err != nil {
+	if t.Subtotal, err = in.SubtotalExTax.Money("subtotal_ex_tax", cur, true); err != nil {
 		return o, err
 	}
 	// The charged total is built from the tax-inclusive subtotal and the
 	// subtotal's tax; where the stored ex-tax subtotal disagrees with them
 	// (BigCommerce's own documented order 218 does, by 0.76), the
 	// inclusive figure less its tax is the one the total adds up from.
-	if !in.SubtotalIncTax.null() && !in.SubtotalTax.null() {
-		inc, err := in.SubtotalIncTax.money("subtotal_inc_tax", cur, true)
+	if !in.SubtotalIncTax.Null() && !in.SubtotalTax.Null() {
+		inc, err := in.SubtotalIncTax.Money("subtotal_inc_tax", cur, true)
 		if err != nil {
 			return o, err
 		}
-		tax, err := in.SubtotalTax.money("subtotal_tax", cur, true)
+		tax, err := in.SubtotalTax.Money("subtotal_tax", cur, true)
 		if err != nil {
 			return o, err
 		}
@@ -240,30 +240,30 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 			return o, err
 		}
 	}
-	if t.Shipping, err = in.ShippingCostExTax.money("shipping_cost_ex_tax", cur, true); err != nil {
+	if t.Shipping, err = in.ShippingCostExTax.Money("shipping_cost_ex_tax", cur, true); err != nil {
 		return o, err
 	}
 	if len(addrs) == 0 && !t.Shipping.IsZero() {
 		s := orderhub.ShipLine{Title: "Shipping", Price: t.Shipping, Discount: orderhub.Zero(cur)}
-		if s.Tax, err = in.ShippingCostTax.money("shipping_cost_tax", cur, true); err != nil {
+		if s.Tax, err = in.ShippingCostTax.Money("shipping_cost_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
 	}
-	if t.Tax, err = in.TotalTax.money("total_tax", cur, true); err != nil {
+	if t.Tax, err = in.TotalTax.Money("total_tax", cur, true); err != nil {
 		return o, err
 	}
-	if t.Total, err = in.TotalIncTax.money("total_inc_tax", cur, true); err != nil {
+	if t.Total, err = in.TotalIncTax.Money("total_inc_tax", cur, true); err != nil {
 		return o, err
 	}
-	if t.Refunded, err = in.RefundedAmount.money("refunded_amount", cur, true); err != nil {
+	if t.Refunded, err = in.RefundedAmount.Money("refunded_amount", cur, true); err != nil {
 		return o, err
 	}
-	discount, err := in.DiscountAmount.money("discount_amount", cur, true)
+	discount, err := in.DiscountAmount.Money("discount_amount", cur, true)
 	if err != nil {
 		return o, err
 	}
-	coupon, err := in.CouponDiscount.money("coupon_discount", cur, true)
+	coupon, err := in.CouponDiscount.Money("coupon_discount", cur, true)
 	if err != nil {
 		return o, err
 	}
@@ -287,23 +287,23 @@ func decodeList(what string, body []byte, dst any) error {
 func line(path string, p productJSON, orderID, cur string) (orderhub.Line, error) {
 	var l orderhub.Line
 	var err error
-	oid, err := p.OrderID.id(path + ".order_id")
+	oid, err := p.OrderID.ID(path + ".order_id")
 	if err != nil {
 		return l, err
 	}
 	if oid != "" && oid != orderID {
 		return l, invalid("%s.order_id: %s is not order %s", path, oid, orderID)
 	}
-	if l.ExternalID, err = p.ID.id(path + ".id"); err != nil {
+	if l.ExternalID, err = p.ID.ID(path + ".id"); err != nil {
 		return l, err
 	}
 	if l.ExternalID == "" {
 		return l, invalid("%s.id: missing", path)
 	}
-	if l.ProductID, err = p.ProductID.id(path + ".product_id"); err != nil {
+	if l.ProductID, err = p.ProductID.ID(path + ".product_id"); err != nil {
 		return l, err
 	}
-	if l.VariantID, err = p.VariantID.id(path + ".variant_id"); err != nil {
+	if l.VariantID, err = p.VariantID.ID(path + ".variant_id"); err != nil {
 		return l, err
 	}
 	if l.ProductID == "0" {
@@ -314,22 +314,22 @@ func line(path string, p productJSON, orderID, cur string) (orderhub.Line, error
 	}
 	l.SKU = p.SKU
 	l.Name = p.Name
-	if l.Quantity, err = p.Quantity.integer(path + ".quantity"); err != nil {
+	if l.Quantity, err = p.Quantity.Integer(path + ".quantity"); err != nil {
 		return l, err
 	}
 	if l.Quantity < 0 {
 		return l, invalid("%s.quantity: %d is negative", path, l.Quantity)
 	}
-	if l.UnitPrice, err = p.PriceExTax.money(path+".price_ex_tax", cur, true); err != nil {
+	if l.UnitPrice, err = p.PriceExTax.Money(path+".price_ex_tax", cur, true); err != nil {
 		return l, err
 	}
-	if l.Tax, err = p.TotalTax.money(path+".total_tax", cur, true); err != nil {
+	if l.Tax, err = p.TotalTax.Money(path+".total_tax", cur, true); err != nil {
 		return l, err
 	}
 	l.Discount = orderhub.Zero(cur)
 	for i, d := range p.AppliedDiscounts {
 		dp := fmt.Sprintf("%s.applied_discounts[%d].amount", path, i)
-		m, err := d.Amount.money(dp, cur, true)
+		m, err := d.Amount.Money(dp, cur, true)
 		if err != nil {
 			return l, err
 		}
@@ -361,9 +361,9 @@ func formFields(path string, raw json.RawMessage) ([]orderhub.Attribute, error) 
 	}
 	var out []orderhub.Attribute
 	for i, it := range items {
-		name, ok := it.Name.str()
+		name, ok := it.Name.Str()
 		if !ok {
-			return nil, invalid("%s[%d].name: %s is not a string", path, i, it.Name.shown())
+			return nil, invalid("%s[%d].name: %s is not a string", path, i, it.Name.Shown())
 		}
 		v := bytes.TrimSpace(it.Value)
 		if len(v) == 0 {

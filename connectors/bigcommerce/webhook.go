@@ -57,13 +57,13 @@ func DecodeWebhook(body []byte) (Event, error) {
 		return Event{}, invalid("scope: missing")
 	}
 	var err error
-	if e.StoreID, err = in.StoreID.id("store_id"); err != nil {
+	if e.StoreID, err = in.StoreID.ID("store_id"); err != nil {
 		return Event{}, err
 	}
-	if e.ID, err = in.Data.ID.id("data.id"); err != nil {
+	if e.ID, err = in.Data.ID.ID("data.id"); err != nil {
 		return Event{}, err
 	}
-	if e.OrderID, err = in.Data.OrderID.id("data.orderId"); err != nil {
+	if e.OrderID, err = in.Data.OrderID.ID("data.orderId"); err != nil {
 		return Event{}, err
 	}
 	if e.OrderID == "" && e.Type == "order" {
@@ -71,15 +71,15 @@ func DecodeWebhook(body []byte) (Event, error) {
 	}
 	if s := in.Data.Status; s != nil {
 		var c StatusChange
-		if c.PreviousStatusID, err = s.Previous.integer("data.status.previous_status_id"); err != nil {
+		if c.PreviousStatusID, err = s.Previous.Integer("data.status.previous_status_id"); err != nil {
 			return Event{}, err
 		}
-		if c.NewStatusID, err = s.New.integer("data.status.new_status_id"); err != nil {
+		if c.NewStatusID, err = s.New.Integer("data.status.new_status_id"); err != nil {
 			return Event{}, err
 		}
 		e.Status = &c
 	}
-	sec, err := in.CreatedAt.integer("created_at")
+	sec, err := in.CreatedAt.Integer("created_at")
 	if err != nil {
 		return Event{}, err
 	}

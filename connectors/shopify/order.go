@@ -160,7 +160,7 @@ func normalize(in orderJSON, body []byte) (orderhub.Order, error) {
 	var o orderhub.Order
 	var err error
 	o.Platform = orderhub.PlatformShopify
-	if o.ExternalID, err = in.ID.id("id"); err != nil {
+	if o.ExternalID, err = in.ID.ID("id"); err != nil {
 		return o, err
 	}
 	if o.ExternalID == "" {
@@ -176,7 +176,7 @@ func normalize(in orderJSON, body []byte) (orderhub.Order, error) {
 	o.Currency = cur
 	o.ExternalNumber = in.Name
 	if o.ExternalNumber == "" {
-		n, err := in.OrderNumber.id("order_number")
+		n, err := in.OrderNumber.ID("order_number")
 		if err != nil {
 			return o, err
 		}
@@ -256,7 +256,7 @@ func customer(in orderJSON) (orderhub.Customer, error) {
 	}
 	if in.Customer != nil {
 		var err error
-		if c.ExternalID, err = in.Customer.ID.id("customer.id"); err != nil {
+		if c.ExternalID, err = in.Customer.ID.ID("customer.id"); err != nil {
 			return c, err
 		}
 		if c.Email == "" {
@@ -297,10 +297,10 @@ func address(path string, a addressJSON) (orderhub.Address, error) {
 		out.Country = a.Country
 	}
 	var err error
-	if out.Latitude, err = a.Latitude.float(path + ".latitude"); err != nil {
+	if out.Latitude, err = a.Latitude.Float(path + ".latitude"); err != nil {
 		return out, err
 	}
-	if out.Longitude, err = a.Longitude.float(path + ".longitude"); err != nil {
+	if out.Longitude, err = a.Longitude.Float(path + ".longitude"); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -309,13 +309,13 @@ func address(path string, a addressJSON) (orderhub.Address, error) {
 func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 	var l orderhub.Line
 	var err error
-	if l.ExternalID, err = li.ID.id(path + ".id"); err != nil {
+	if l.ExternalID, err = li.ID.ID(path + ".id"); err != nil {
 		return l, err
 	}
-	if l.ProductID, err = li.ProductID.id(path + ".product_id"); err != nil {
+	if l.ProductID, err = li.ProductID.ID(path + ".product_id"); err != nil {
 		return l, err
 	}
-	if l.VariantID, err = li.VariantID.id(path + ".variant_id"); err != nil {
+	if l.VariantID, err = li.VariantID.ID(path + ".variant_id"); err != nil {
 		return l, err
 	}
 	l.SKU = li.SKU
@@ -323,15 +323,15 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 	if l.Name == "" {
 		l.Name = li.Title
 	}
-	if l.Quantity, err = li.Quantity.integer(path + ".quantity"); err != nil {
+	if l.Quantity, err = li.Quantity.Integer(path + ".quantity"); err != nil {
 		return l, err
 	}
 	if l.Quantity < 0 {
 		return l, invalid("%s.quantity: %d is negative", path, l.Quantity)
 	}
-	if !li.CurrentQuantity.null() {
+	if !li.CurrentQuantity.Null() {
 		// Units removed on Shopify by an order edit or a refund: never ship them.
-		cq, err := li.CurrentQuantity.integer(path + ".current_quantity")
+		cq, err := li.CurrentQuantity.Integer(path + ".current_quantity")
 		if err != nil {
 			return l, err
 		}
@@ -340,7 +340,7 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 		}
 		l.Cancelled = l.Quantity - cq
 	}
-	if l.UnitPrice, err = li.Price.money(path+".price", cur, false); err != nil {
+	if l.UnitPrice, err = li.Price.Money(path+".price", cur, false); err != nil {
 		return l, err
 	}
 	if l.Discount, err = discount(path, li.DiscountAllocations, li.TotalDiscount, cur); err != nil {
@@ -361,11 +361,11 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 func discount(path string, allocs *[]allocationJSON, legacy value, cur string) (orderhub.Money, error) {
 	total := orderhub.Zero(cur)
 	if allocs == nil {
-		return legacy.money(path+".total_discount", cur, false)
+		return legacy.Money(path+".total_discount", cur, false)
 	}
 	for i, a := range *allocs {
 		p := fmt.Sprintf("%s.discount_allocations[%d].amount", path, i)
-		m, err := a.Amount.money(p, cur, false)
+		m, err := a.Amount.Money(p, cur, false)
 		if err != nil {
 			return total, err
 		}
@@ -380,7 +380,7 @@ func taxes(path string, lines []taxLineJSON, cur string) (orderhub.Money, error)
 	total := orderhub.Zero(cur)
 	for i, t := range lines {
 		p := fmt.Sprintf("%s.tax_lines[%d].price", path, i)
-		m, err := t.Price.money(p, cur, false)
+		m, err := t.Price.Money(p, cur, false)
 		if err != nil {
 			return total, err
 		}
@@ -394,7 +394,7 @@ func taxes(path string, lines []taxLineJSON, cur string) (orderhub.Money, error)
 func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, error) {
 	s := orderhub.ShipLine{Title: sl.Title, Code: sl.Code}
 	var err error
-	if s.Price, err = sl.Price.money(path+".price", cur, false); err != nil {
+	if s.Price, err = sl.Price.Money(path+".price", cur, false); err != nil {
 		return s, err
 	}
 	switch {
@@ -402,8 +402,8 @@ func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, erro
 		if s.Discount, err = discount(path, sl.DiscountAllocations, value{}, cur); err != nil {
 			return s, err
 		}
-	case !sl.DiscountedPrice.null():
-		dp, err := sl.DiscountedPrice.money(path+".discounted_price", cur, false)
+	case !sl.DiscountedPrice.Null():
+		dp, err := sl.DiscountedPrice.Money(path+".discounted_price", cur, false)
 		if err != nil {
 			return s, err
 		}
@@ -422,21 +422,21 @@ func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, erro
 func totals(in orderJSON, ships []orderhub.ShipLine, cur string) (orderhub.Totals, error) {
 	var t orderhub.Totals
 	var err error
-	if t.Subtotal, err = in.TotalLineItemsPrice.money("total_line_items_price", cur, false); err != nil {
+	if t.Subtotal, err = in.TotalLineItemsPrice.Money("total_line_items_price", cur, false); err != nil {
 		return t, err
 	}
-	if t.Discount, err = in.TotalDiscounts.money("total_discounts", cur, false); err != nil {
+	if t.Discount, err = in.TotalDiscounts.Money("total_discounts", cur, false); err != nil {
 		return t, err
 	}
-	if t.Tax, err = in.TotalTax.money("total_tax", cur, false); err != nil {
+	if t.Tax, err = in.TotalTax.Money("total_tax", cur, false); err != nil {
 		return t, err
 	}
-	if t.Total, err = in.TotalPrice.money("total_price", cur, false); err != nil {
+	if t.Total, err = in.TotalPrice.Money("total_price", cur, false); err != nil {
 		return t, err
 	}
 	t.Shipping = orderhub.Zero(cur)
-	if in.TotalShippingPriceSet != nil && !in.TotalShippingPriceSet.ShopMoney.Amount.null() {
-		if t.Shipping, err = in.TotalShippingPriceSet.ShopMoney.Amount.money("total_shipping_price_set.shop_money.amount", cur, false); err != nil {
+	if in.TotalShippingPriceSet != nil && !in.TotalShippingPriceSet.ShopMoney.Amount.Null() {
+		if t.Shipping, err = in.TotalShippingPriceSet.ShopMoney.Amount.Money("total_shipping_price_set.shop_money.amount", cur, false); err != nil {
 			return t, err
 		}
 	} else {
@@ -453,7 +453,7 @@ func totals(in orderJSON, ships []orderhub.ShipLine, cur string) (orderhub.Total
 				continue
 			}
 			p := fmt.Sprintf("refunds[%d].transactions[%d].amount", i, j)
-			m, err := tx.Amount.money(p, cur, false)
+			m, err := tx.Amount.Money(p, cur, false)
 			if err != nil {
 				return t, err
 			}
@@ -505,9 +505,9 @@ func attributes(path string, raw json.RawMessage) ([]orderhub.Attribute, error) 
 			if err := json.Unmarshal(it, &kv); err != nil {
 				return nil, invalid("%s[%d]: %v", path, i, err)
 			}
-			name, ok := kv.Name.str()
+			name, ok := kv.Name.Str()
 			if !ok {
-				name = kv.Name.raw
+				name = kv.Name.Raw()
 			}
 			v := bytes.TrimSpace(kv.Value)
 			if len(v) == 0 {

@@ -67,10 +67,10 @@ func DecodeRefund(body []byte, currency string) (Refund, error) {
 	}
 	var r Refund
 	var err error
-	if r.ID, err = in.ID.id("id"); err != nil {
+	if r.ID, err = in.ID.ID("id"); err != nil {
 		return r, err
 	}
-	if r.OrderID, err = in.OrderID.id("order_id"); err != nil {
+	if r.OrderID, err = in.OrderID.ID("order_id"); err != nil {
 		return r, err
 	}
 	if r.OrderID == "" {
@@ -106,23 +106,23 @@ func DecodeRefund(body []byte, currency string) (Refund, error) {
 	for i, l := range in.RefundLineItems {
 		p := fmt.Sprintf("refund_line_items[%d]", i)
 		var rl RefundLine
-		if rl.LineItemID, err = l.LineItemID.id(p + ".line_item_id"); err != nil {
+		if rl.LineItemID, err = l.LineItemID.ID(p + ".line_item_id"); err != nil {
 			return r, err
 		}
 		if rl.LineItemID == "" {
 			return r, invalid("%s.line_item_id: missing", p)
 		}
-		if rl.Quantity, err = l.Quantity.integer(p + ".quantity"); err != nil {
+		if rl.Quantity, err = l.Quantity.Integer(p + ".quantity"); err != nil {
 			return r, err
 		}
 		if rl.Quantity < 0 {
 			return r, invalid("%s.quantity: %d is negative", p, rl.Quantity)
 		}
 		rl.RestockType = l.RestockType
-		if rl.Subtotal, err = l.Subtotal.money(p+".subtotal", cur, false); err != nil {
+		if rl.Subtotal, err = l.Subtotal.Money(p+".subtotal", cur, false); err != nil {
 			return r, err
 		}
-		if rl.Tax, err = l.TotalTax.money(p+".total_tax", cur, false); err != nil {
+		if rl.Tax, err = l.TotalTax.Money(p+".total_tax", cur, false); err != nil {
 			return r, err
 		}
 		r.Lines = append(r.Lines, rl)
@@ -133,7 +133,7 @@ func DecodeRefund(body []byte, currency string) (Refund, error) {
 			continue
 		}
 		p := fmt.Sprintf("transactions[%d].amount", i)
-		m, err := tx.Amount.money(p, cur, false)
+		m, err := tx.Amount.Money(p, cur, false)
 		if err != nil {
 			return r, err
 		}
@@ -147,7 +147,7 @@ func DecodeRefund(body []byte, currency string) (Refund, error) {
 			continue
 		}
 		p := fmt.Sprintf("order_adjustments[%d].amount", i)
-		m, err := a.Amount.money(p, cur, false)
+		m, err := a.Amount.Money(p, cur, false)
 		if err != nil {
 			return r, err
 		}

@@ -57,7 +57,7 @@ func DedupeKey(header http.Header, body []byte) (key, topic string, err error) {
 	if err := decodeJSON("woocommerce "+d.Topic+" body", body, &r); err != nil {
 		return "", "", err
 	}
-	id, err := r.ID.id("id")
+	id, err := r.ID.ID("id")
 	if err != nil {
 		return "", "", err
 	}

@@ -96,7 +96,7 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 	var o orderhub.Order
 	var err error
 	o.Platform = orderhub.PlatformWooCommerce
-	if o.ExternalID, err = in.ID.id("id"); err != nil {
+	if o.ExternalID, err = in.ID.ID("id"); err != nil {
 		return o, err
 	}
 	if o.ExternalID == "" {
@@ -157,7 +157,7 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 		return o, err
 	}
 
-	if o.Customer.ExternalID, err = in.CustomerID.id("customer_id"); err != nil {
+	if o.Customer.ExternalID, err = in.CustomerID.ID("customer_id"); err != nil {
 		return o, err
 	}
 	if o.Customer.ExternalID == "0" {
@@ -202,10 +202,10 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 	for i, sl := range in.ShippingLines {
 		path := fmt.Sprintf("shipping_lines[%d]", i)
 		s := orderhub.ShipLine{Title: html.UnescapeString(sl.MethodTitle), Code: sl.MethodID, Discount: orderhub.Zero(cur)}
-		if s.Price, err = sl.Total.money(path+".total", cur, true); err != nil {
+		if s.Price, err = sl.Total.Money(path+".total", cur, true); err != nil {
 			return o, err
 		}
-		if s.Tax, err = sl.TotalTax.money(path+".total_tax", cur, true); err != nil {
+		if s.Tax, err = sl.TotalTax.Money(path+".total_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
@@ -213,22 +213,22 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 
 	t := &o.Totals
 	t.Subtotal = subtotal
-	if t.Discount, err = in.DiscountTotal.money("discount_total", cur, true); err != nil {
+	if t.Discount, err = in.DiscountTotal.Money("discount_total", cur, true); err != nil {
 		return o, err
 	}
-	if t.Shipping, err = in.ShippingTotal.money("shipping_total", cur, true); err != nil {
+	if t.Shipping, err = in.ShippingTotal.Money("shipping_total", cur, true); err != nil {
 		return o, err
 	}
-	if t.Tax, err = in.TotalTax.money("total_tax", cur, true); err != nil {
+	if t.Tax, err = in.TotalTax.Money("total_tax", cur, true); err != nil {
 		return o, err
 	}
-	if t.Total, err = in.Total.money("total", cur, true); err != nil {
+	if t.Total, err = in.Total.Money("total", cur, true); err != nil {
 		return o, err
 	}
 	t.Refunded = orderhub.Zero(cur)
 	for i, r := range in.Refunds {
 		p := fmt.Sprintf("refunds[%d].total", i)
-		m, err := r.Total.money(p, cur, true)
+		m, err := r.Total.Money(p, cur, true)
 		if err != nil {
 			return o, err
 		}
@@ -248,13 +248,13 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 func line(path string, li lineItemJSON, cur string) (orderhub.Line, orderhub.Money, error) {
 	var l orderhub.Line
 	var err error
-	if l.ExternalID, err = li.ID.id(path + ".id"); err != nil {
+	if l.ExternalID, err = li.ID.ID(path + ".id"); err != nil {
 		return l, orderhub.Money{}, err
 	}
-	if l.ProductID, err = li.ProductID.id(path + ".product_id"); err != nil {
+	if l.ProductID, err = li.ProductID.ID(path + ".product_id"); err != nil {
 		return l, orderhub.Money{}, err
 	}
-	if l.VariantID, err = li.VariationID.id(path + ".variation_id"); err != nil {
+	if l.VariantID, err = li.VariationID.ID(path + ".variation_id"); err != nil {
 		return l, orderhub.Money{}, err
 	}
 	if l.ProductID == "0" {
@@ -265,32 +265,32 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, orderhub.Mon
 	}
 	l.SKU = li.SKU
 	l.Name = html.UnescapeString(li.Name)
-	if l.Quantity, err = li.Quantity.integer(path + ".quantity"); err != nil {
+	if l.Quantity, err = li.Quantity.Integer(path + ".quantity"); err != nil {
 		return l, orderhub.Money{}, err
 	}
 	if l.Quantity < 0 {
 		return l, orderhub.Money{}, invalid("%s.quantity: %d is negative", path, l.Quantity)
 	}
-	total, err := li.Total.money(path+".total", cur, true)
+	total, err := li.Total.Money(path+".total", cur, true)
 	if err != nil {
 		return l, orderhub.Money{}, err
 	}
-	if l.Tax, err = li.TotalTax.money(path+".total_tax", cur, true); err != nil {
+	if l.Tax, err = li.TotalTax.Money(path+".total_tax", cur, true); err != nil {
 		return l, orderhub.Money{}, err
 	}
 	var subtotal orderhub.Money
-	if li.Subtotal.null() {
+	if li.Subtotal.Null() {
 		subtotal = total
-		if l.UnitPrice, err = li.Price.money(path+".price", cur, true); err != nil {
+		if l.UnitPrice, err = li.Price.Money(path+".price", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 	} else {
-		if subtotal, err = li.Subtotal.money(path+".subtotal", cur, true); err != nil {
+		if subtotal, err = li.Subtotal.Money(path+".subtotal", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 		if l.Quantity > 0 {
 			l.UnitPrice = subtotal.Share(1, l.Quantity) // exact when it divides
-		} else if l.UnitPrice, err = li.Price.money(path+".price", cur, true); err != nil {
+		} else if l.UnitPrice, err = li.Price.Money(path+".price", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 	}
@@ -308,9 +308,9 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, orderhub.Mon
 func attributes(path string, meta []metaJSON) ([]orderhub.Attribute, error) {
 	var out []orderhub.Attribute
 	for i, m := range meta {
-		name, ok := m.Key.str()
+		name, ok := m.Key.Str()
 		if !ok {
-			return nil, invalid("%s[%d].key: %s is not a string", path, i, m.Key.shown())
+			return nil, invalid("%s[%d].key: %s is not a string", path, i, m.Key.Shown())
 		}
 		v := bytes.TrimSpace(m.Value)
 		if len(v) == 0 {
