@@ -51,6 +51,7 @@ type Tx interface {
 	InventoryTx
 	IntakeTx
 	AlertsTx
+	CallbacksTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)

@@ -94,6 +94,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	}
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.intakePeriodicJobs()...)
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.operatorPeriodicJobs()...)
+	opts.PeriodicJobs = append(opts.PeriodicJobs, a.sourcePeriodicJobs()...)
 	st, err := openStore(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
@@ -123,6 +124,7 @@ func (a *App) registerWorkers() {
 	a.nwork += 3
 	a.registerIntakeWorkers()
 	a.registerOperatorWorkers()
+	a.registerSourceWorkers()
 }
 
 // wire builds the services on the opened store and hands them to the
@@ -143,7 +145,13 @@ func (a *App) wire() error {
 	}
 	a.routeWorker.Allocator = a.alloc
 	a.fulfilWorker.Store = a.store
+	if a.fulfilExecute == nil {
+		if a.fulfilExecute, err = a.sourceExecutors(); err != nil {
+			return err
+		}
+	}
 	a.fulfilWorker.Executors = a.fulfilExecute
+	a.fulfilWorker.Logger = a.logger
 	a.noticeWorker.Store = a.store
 	if a.noticeSender == nil && a.cfg.Notifications.WebhookURL != "" {
 		a.noticeSender = notify.WebhookSender{URL: a.cfg.Notifications.WebhookURL}
@@ -173,6 +181,7 @@ func (a *App) routes() {
 	})
 	r.Get("/readyz", a.readyz)
 	a.intakeRoutes(r)
+	a.sourceRoutes(r)
 	r.Mount("/api/v1", a.adminServer().Routes())
 	a.operatorRoutes(r)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,7 @@ type fakeWorld struct {
 	shopify map[string]*shopifytest.Server
 	woo     map[string]*woocommercetest.Server
 	bc      map[string]*bigcommercetest.Server
+	sources *sourceFakes // ShipBob, EasyPost, Shippo and the suppliers
 	closers []func()
 }
 
@@ -44,6 +45,8 @@ func startFakeWorld(cfg *config.Config) *fakeWorld {
 			s.APIBaseURL = f.URL
 		}
 	}
+	w.sources = startSourceFakes(cfg)
+	w.closers = append(w.closers, w.sources.Close)
 	return w
 }
 

@@ -110,6 +110,9 @@ func cmdWebhooks(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shop.ID, shop.Platform, r.Topic, r.Status, r.URL, r.ID)
 		}
 	}
+	if *shopID == "" {
+		failed = append(failed, providerWebhooks(ctx, cfg, logger, sub, tw)...)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
