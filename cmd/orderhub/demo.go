@@ -272,7 +272,36 @@ func runDemo(ctx context.Context, out io.Writer, cfg config.Config, world *fakeW
 		fmt.Fprintf(out, "restock: %d × %s arrived at nyc → %d backorder(s) filled\n", b.Remaining()+2, b.SKU, len(ans.Filled))
 	}
 
-	// 5. Let the jobs the orders caused settle, then show each order.
+	// 5. Let the sources take the fulfillments (labels bought, the 3PL
+	// order and the purchase order created), then have the carriers and the
+	// supplier report back through their signed callbacks: every shipment
+	// ships, and the BigCommerce order's is delivered.
+	if err := demoSettle(ctx, app); err != nil {
+		return err
+	}
+	shipped, delivered := 0, 0
+	for i, id := range ids {
+		fs, err := app.store.ListFulfillments(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if f.Status != orderhub.FulfillmentSubmitted {
+				continue
+			}
+			if d, err := world.sources.ship(ctx, cfg, c.base, f); err != nil || d.Status != http.StatusOK {
+				return fmt.Errorf("ship fulfillment %s from %s: %v (%d %s)", f.ID, f.SourceID, err, d.Status, d.Body)
+			}
+			shipped++
+			if sent[i].platform == config.PlatformBigCommerce {
+				if d, err := world.sources.deliver(ctx, cfg, c.base, f); err != nil || d.Status != http.StatusOK {
+					return fmt.Errorf("deliver fulfillment %s: %v (%d %s)", f.ID, err, d.Status, d.Body)
+				}
+				delivered++
+			}
+		}
+	}
+	fmt.Fprintf(out, "carriers and suppliers: %d shipment(s) shipped, %d delivered, reported through signed callbacks\n", shipped, delivered)
 	if err := demoSettle(ctx, app); err != nil {
 		return err
 	}

@@ -140,6 +140,10 @@ func TestDemoExitsZero(t *testing.T) {
 	require.Contains(t, s, "1 from la-3pl (3pl)")
 	require.Contains(t, s, "1 from dropco (dropship)")
 	require.Equal(t, 3, strings.Count(s, "━━ "), "three orders printed")
+	// Every shipment ships with tracking; the BigCommerce order arrives.
+	require.Contains(t, s, "6 shipment(s) shipped, 1 delivered")
+	require.Contains(t, s, "(shop acme-bc): delivered")
+	require.NotContains(t, s, "no tracking yet")
 }
 
 // TestServeStopsOnSIGTERM runs the real binary and checks that SIGTERM
