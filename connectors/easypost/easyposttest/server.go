@@ -78,9 +78,9 @@ type Server struct {
 	// URL is the base URL to configure as the provider's api_base_url.
 	URL string
 
-	o      Options
-	srv    *httptest.Server
-	faults faults
+	o   Options
+	srv *httptest.Server
+	fakeplatform.Faults
 
 	mu        sync.Mutex
 	seq       int
@@ -113,7 +113,7 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{o: o, shipments: map[string]*easypost.Shipment{}, trackers: map[string]*easypost.Tracker{}}
 	s.Recorder = &fakeplatform.Recorder{ErrorBody: errorBody, Now: o.Now}
-	s.srv = fakeplatform.Start(s.faults.wrap(s.Recorder.Wrap(s.routes())))
+	s.srv = fakeplatform.Start(s.Faults.Wrap(s.Recorder.Wrap(s.routes())))
 	s.URL = s.srv.URL
 	return s
 }

@@ -72,9 +72,9 @@ type Server struct {
 	// URL is the base URL to configure as the provider's api_base_url.
 	URL string
 
-	o      Options
-	srv    *httptest.Server
-	faults faults
+	o   Options
+	srv *httptest.Server
+	fakeplatform.Faults
 
 	mu         sync.Mutex
 	orders     map[int64]*order
@@ -119,7 +119,7 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{o: o, orders: map[int64]*order{}, byRef: map[string]int64{}, nextOrder: 100000001, nextShip: 200000001, nextProd: 300000001, nextSub: 1}
 	s.Recorder = &fakeplatform.Recorder{ErrorBody: errorBody, Now: o.Now}
-	s.srv = fakeplatform.Start(s.faults.wrap(s.Recorder.Wrap(s.routes())))
+	s.srv = fakeplatform.Start(s.Faults.Wrap(s.Recorder.Wrap(s.routes())))
 	s.URL = s.srv.URL
 	return s
 }

@@ -87,9 +87,9 @@ type Server struct {
 	// URL is the base URL to configure as the provider's api_base_url.
 	URL string
 
-	o      Options
-	srv    *httptest.Server
-	faults faults
+	o   Options
+	srv *httptest.Server
+	fakeplatform.Faults
 
 	mu        sync.Mutex
 	seq       int
@@ -135,7 +135,7 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{o: o, shipments: map[string]*shippo.Shipment{}, shipAt: map[string]time.Time{}, rates: map[string]shippo.Rate{}, txs: map[string]*transaction{}, tracks: map[string]*shippo.Track{}}
 	s.Recorder = &fakeplatform.Recorder{ErrorBody: errorBody, Now: o.Now}
-	s.srv = fakeplatform.Start(s.faults.wrap(s.Recorder.Wrap(s.routes())))
+	s.srv = fakeplatform.Start(s.Faults.Wrap(s.Recorder.Wrap(s.routes())))
 	s.URL = s.srv.URL
 	return s
 }

@@ -51,10 +51,10 @@ type Server struct {
 	// works) as the supplier's delivery.webhook_url.
 	URL string
 
-	o      Options
-	key    []byte
-	srv    *httptest.Server
-	faults faults
+	o   Options
+	key []byte
+	srv *httptest.Server
+	fakeplatform.Faults
 
 	mu         sync.Mutex
 	pos        map[string]*PO
@@ -88,7 +88,7 @@ func NewServer(o Options) *Server {
 	}
 	s := &Server{o: o, key: key, pos: map[string]*PO{}}
 	s.Recorder = &fakeplatform.Recorder{ErrorBody: errorBody, Now: o.Now}
-	s.srv = fakeplatform.Start(s.faults.wrap(s.Recorder.Wrap(http.HandlerFunc(s.receive))))
+	s.srv = fakeplatform.Start(s.Faults.Wrap(s.Recorder.Wrap(http.HandlerFunc(s.receive))))
 	s.URL = s.srv.URL
 	return s
 }
