@@ -1,141 +1,142 @@
 // Package notify tells customers what happens to their orders: that part
-// of an order is backordered, with an estimate. It renders a notice from
-// the order and hands it to a Sender (a POST to the merchant's endpoint);
-// without one, it says so in the order's timeline instead of pretending.
+// of an order is backordered, with an estimate and signed links to wait or
+// cancel, and that a shipment left, with what is in it and what is still
+// to come. It owns the notices' outbox, their templates, their delivery by
+// mail (SMTP) or by a POST to the merchant's endpoint (a Klaviyo-style
+// event), and the pages behind the wait/cancel links.
 //
-// It must not decide anything about the order; it only reports.
+// Each notice goes out once. The allocator's hooks store it in the outbox
+// in the transaction of the change that causes it, under an idempotency
+// key, with the job that delivers it. The job claims the notice, sends it
+// and marks it sent; a second run, or a second job for the same notice,
+// finds it claimed or sent and sends nothing. Between a send and its mark
+// a crash can still repeat a delivery, so every delivery carries the
+// notice's key (Message-ID, Idempotency-Key, the event's unique_id) for the
+// receiver to drop a repeat. Without a channel, the notice is marked
+// skipped and the order's timeline says the customer was not told.
+//
+// It must not decide anything about the order: a customer's wait or cancel
+// goes to the allocator.
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
+	"sort"
 	"strings"
-	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/store"
 )
 
-// Notice is one message to a customer.
-type Notice struct {
-	Kind           string                         `json:"kind"` // "backorder"
-	IdempotencyKey string                         `json:"idempotency_key"`
-	ShopID         string                         `json:"shop_id"`
-	OrderID        string                         `json:"order_id"`
-	OrderNumber    string                         `json:"order_number"`
-	Customer       orderhub.Customer              `json:"customer"`
-	Items          []orderhub.BackorderNoticeItem `json:"items"`
-	Text           string                         `json:"text"`
+// Notice kinds.
+const (
+	KindBackorder = "backorder"
+	KindShipment  = "shipment"
+)
+
+// ActorNotify is the actor of the timeline events this package writes.
+const ActorNotify = "orderhub-notify"
+
+// Item is a quantity of an order line in a notice.
+type Item struct {
+	LineID      string `json:"line_id"`
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Quantity    int64  `json:"quantity"`
+	BackorderID string `json:"backorder_id,omitempty"`
+	// ETA is the estimated ship date (YYYY-MM-DD), empty when unknown.
+	ETA       string `json:"eta,omitempty"`
+	ETASource string `json:"eta_source,omitempty"`
+	// Status says how an item still to come will come: "in another
+	// shipment" or "backordered".
+	Status string `json:"status,omitempty"`
 }
 
-// Sender delivers a notice.
+// Label is the item's name, or its SKU when it has none.
+func (i Item) Label() string {
+	if strings.TrimSpace(i.Name) != "" {
+		return i.Name
+	}
+	return i.SKU
+}
+
+// Payload is what a notice says, stored with it in the outbox and rendered
+// by the templates when it is sent.
+type Payload struct {
+	// Backorder notice: the backordered items.
+	Backordered []Item `json:"backordered,omitempty"`
+	// Shipment notice: the shipment, its items and what is still to come.
+	FulfillmentID  string `json:"fulfillment_id,omitempty"`
+	Carrier        string `json:"carrier,omitempty"`
+	TrackingNumber string `json:"tracking_number,omitempty"`
+	TrackingURL    string `json:"tracking_url,omitempty"`
+	Shipped        []Item `json:"shipped,omitempty"`
+	ToCome         []Item `json:"to_come,omitempty"`
+}
+
+// Message is a rendered notice, ready for a channel.
+type Message struct {
+	Kind           string            `json:"kind"`
+	IdempotencyKey string            `json:"idempotency_key"`
+	NoticeID       string            `json:"notice_id"`
+	ShopID         string            `json:"shop_id"`
+	OrderID        string            `json:"order_id"`
+	OrderNumber    string            `json:"order_number"`
+	Customer       orderhub.Customer `json:"customer"`
+	Subject        string            `json:"subject"`
+	Text           string            `json:"text"`
+	HTML           string            `json:"html"`
+	Payload        Payload           `json:"payload"`
+	// Links are the backorder decision links by backorder id and
+	// decision ("wait", "cancel").
+	Links map[string]map[string]string `json:"links,omitempty"`
+}
+
+// Sender delivers a message on one channel.
 type Sender interface {
-	Send(ctx context.Context, n Notice) error
-	// Channel names the channel for the timeline, e.g. "webhook".
+	Send(ctx context.Context, m Message) error
+	// Channel names the channel for the timeline, e.g. "mail".
 	Channel() string
 }
 
-// WebhookSender POSTs each notice as JSON to a URL, with the notice's
-// idempotency key in the Idempotency-Key header so the receiver can drop
-// a repeat.
-type WebhookSender struct {
-	URL    string
-	Client *http.Client
+// outbox returns the outbox operations of a store or transaction. store.Tx
+// embeds store.OutboxTx; the assertion keeps this package working while it
+// is being wired in.
+func outbox(x any) (store.OutboxTx, error) {
+	ob, ok := x.(store.OutboxTx)
+	if !ok {
+		return nil, orderhub.Errorf(orderhub.EInternal, "%T has no notice outbox", x)
+	}
+	return ob, nil
 }
 
-// Channel implements Sender.
-func (s WebhookSender) Channel() string { return "webhook" }
-
-// Send implements Sender. A non-2xx answer is an error, so the job retries.
-func (s WebhookSender) Send(ctx context.Context, n Notice) error {
-	body, err := json.Marshal(n)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", n.IdempotencyKey)
-	c := s.Client
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return fmt.Errorf("post notice: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post notice: %s answered %s", s.URL, resp.Status)
-	}
-	return nil
+// BackorderKey is the idempotency key of the backorder notice of an
+// order's backorders.
+func BackorderKey(orderID string, backorderIDs []string) string {
+	ids := append([]string(nil), backorderIDs...)
+	sort.Strings(ids)
+	return "backorder:" + orderID + ":" + strings.Join(ids, ",")
 }
 
-// BackorderText renders the customer-facing text of a backorder notice.
-func BackorderText(o orderhub.Order, items []orderhub.BackorderNoticeItem) string {
-	var b strings.Builder
-	name := strings.TrimSpace(o.Customer.FirstName)
-	if name == "" {
-		name = "there"
+// ShipmentKey is the idempotency key of a fulfillment's shipment notice.
+func ShipmentKey(fulfillmentID string) string { return "shipment:" + fulfillmentID }
+
+func decodePayload(n store.Notice) (Payload, error) {
+	var p Payload
+	if len(n.Payload) == 0 || string(n.Payload) == "null" {
+		return p, nil
 	}
-	fmt.Fprintf(&b, "Hi %s, part of your order %s is on backorder:\n", name, orderLabel(o))
-	for _, it := range items {
-		fmt.Fprintf(&b, "- %d × %s", it.Quantity, firstNonEmpty(it.Name, it.SKU))
-		if it.ETA != "" {
-			fmt.Fprintf(&b, ", expected to ship by %s", it.ETA)
-		} else {
-			b.WriteString(", shipping date to be confirmed")
-		}
-		b.WriteString("\n")
+	if err := json.Unmarshal(n.Payload, &p); err != nil {
+		return p, fmt.Errorf("notice %s: payload: %w", n.ID, err)
 	}
-	b.WriteString("You can wait for it or cancel these items for a refund.")
-	return b.String()
+	return p, nil
 }
 
-func orderLabel(o orderhub.Order) string { return firstNonEmpty(o.ExternalNumber, o.ExternalID) }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
+func orderLabel(o orderhub.Order) string {
+	if strings.TrimSpace(o.ExternalNumber) != "" {
+		return o.ExternalNumber
 	}
-	return ""
-}
-
-// BackorderWorker sends backorder notices, enqueued by routing.
-type BackorderWorker struct {
-	river.WorkerDefaults[orderhub.BackorderNoticeArgs]
-	Store  store.Store
-	Sender Sender // nil when no channel is configured
-}
-
-// Work renders and sends the notice and records the outcome on the order.
-func (w *BackorderWorker) Work(ctx context.Context, job *river.Job[orderhub.BackorderNoticeArgs]) error {
-	o, err := w.Store.GetOrder(ctx, job.Args.OrderID)
-	if err != nil {
-		return err
-	}
-	n := Notice{Kind: "backorder", IdempotencyKey: fmt.Sprintf("backorder-notice-%d", job.ID), ShopID: o.ShopID, OrderID: o.ID,
-		OrderNumber: orderLabel(o), Customer: o.Customer, Items: job.Args.Items, Text: BackorderText(o, job.Args.Items)}
-	if w.Sender == nil {
-		_, err := w.Store.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventNote, Actor: "orderhub-notify",
-			Note: "customer not told of the backorder: no notification channel is configured (notifications.webhook_url)"})
-		return err
-	}
-	if err := w.Sender.Send(ctx, n); err != nil {
-		return err
-	}
-	_, err = w.Store.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventNote, Actor: "orderhub-notify",
-		Note: fmt.Sprintf("backorder notice sent to %s by %s", firstNonEmpty(o.Customer.Email, "the customer"), w.Sender.Channel())})
-	return err
+	return o.ExternalID
 }

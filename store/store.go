@@ -52,6 +52,7 @@ type Tx interface {
 	IntakeTx
 	AlertsTx
 	CallbacksTx
+	OutboxTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)

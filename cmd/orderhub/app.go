@@ -25,6 +25,7 @@ import (
 	"github.com/orderhub/orderhub/store"
 	"github.com/orderhub/orderhub/store/pgstore"
 	"github.com/orderhub/orderhub/store/sqlitestore"
+	"github.com/orderhub/orderhub/writeback"
 )
 
 // App is the composition root: the one place that knows every part and
@@ -88,6 +89,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		river.QueueDefault:         {MaxWorkers: 8},
 		allocator.QueueFulfillment: {MaxWorkers: 4},
 		allocator.QueueNotices:     {MaxWorkers: 2},
+		writeback.Queue:            {MaxWorkers: 4},
 	}}
 	if a.nwork > 0 {
 		opts.Workers = a.workers
@@ -125,6 +127,7 @@ func (a *App) registerWorkers() {
 	a.registerIntakeWorkers()
 	a.registerOperatorWorkers()
 	a.registerSourceWorkers()
+	a.registerWritebackWorkers()
 }
 
 // wire builds the services on the opened store and hands them to the
@@ -153,10 +156,10 @@ func (a *App) wire() error {
 	a.fulfilWorker.Executors = a.fulfilExecute
 	a.fulfilWorker.Logger = a.logger
 	a.noticeWorker.Store = a.store
-	if a.noticeSender == nil && a.cfg.Notifications.WebhookURL != "" {
-		a.noticeSender = notify.WebhookSender{URL: a.cfg.Notifications.WebhookURL}
+	a.noticeWorker.Deliverer = a.noticeDeliverer()
+	if err := a.wireWriteback(); err != nil {
+		return err
 	}
-	a.noticeWorker.Sender = a.noticeSender
 	return a.wireOperator()
 }
 
@@ -181,6 +184,7 @@ func (a *App) routes() {
 	})
 	r.Get("/readyz", a.readyz)
 	a.intakeRoutes(r)
+	a.noticeRoutes(r)
 	a.sourceRoutes(r)
 	r.Mount("/api/v1", a.adminServer().Routes())
 	a.operatorRoutes(r)

@@ -312,6 +312,7 @@ func runDemo(ctx context.Context, out io.Writer, cfg config.Config, world *fakeW
 		}
 		printDemoOrder(out, detail)
 	}
+	printWriteBacks(out, world, sent)
 	return nil
 }
 
@@ -375,6 +376,7 @@ func demoSettle(ctx context.Context, app *App) error {
 	deadline := time.Now().Add(60 * time.Second)
 	busy := []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending}
 	kinds := []string{orderhub.RouteOrderArgs{}.Kind(), orderhub.FulfillmentArgs{}.Kind(), orderhub.BackorderNoticeArgs{}.Kind(), orderhub.ProcessReceiptsArgs{}.Kind()}
+	kinds = append(kinds, writebackJobKinds()...)
 	for {
 		total := 0
 		for _, k := range kinds {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -179,6 +180,13 @@ type Request struct {
 	// returns how long to wait before retrying. A throttled answer that
 	// outlives the retries is an ERateLimited error.
 	Throttled func(*Response) (wait time.Duration, throttled bool)
+	// Unsafe marks a call that is not idempotent, such as a POST that
+	// creates something. It is retried only when the platform certainly
+	// did not act: a 429, a throttled answer, or a connection that was
+	// never made. A 5xx, a timeout or a broken answer may come after the
+	// platform acted, so the call fails at once and the caller, which
+	// can look first whether its earlier attempt landed, decides.
+	Unsafe bool
 }
 
 // Response is a successful (2xx) answer, read in full.
@@ -287,6 +295,9 @@ func (c *Client) checkRetry(ctx context.Context, st *call, resp *http.Response, 
 	st.hasWait, st.wait, st.throttled, st.tooLong = false, 0, false, false
 	if err != nil {
 		st.status, st.body, st.header = 0, nil, nil
+		if st.req.Unsafe && !neverSent(err) {
+			return false, nil
+		}
 		// The default policy refuses to retry what cannot succeed: bad
 		// schemes, too many redirects, untrusted certificates.
 		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
@@ -299,7 +310,10 @@ func (c *Client) checkRetry(ctx context.Context, st *call, resp *http.Response, 
 	if rerr != nil {
 		// The answer broke off midway: like a connection error.
 		st.status = 0
-		return true, nil
+		return !st.req.Unsafe, nil
+	}
+	if st.req.Unsafe && resp.StatusCode >= 500 {
+		return false, nil // the platform may have acted before failing
 	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests, code == http.StatusServiceUnavailable:
@@ -501,4 +515,11 @@ func (c *Client) DecodeJSON(r *Response, what string, out any) error {
 		return orderhub.WrapError(orderhub.EUnavailable, err, "%s API: %s: the answer is not the expected JSON", c.o.Platform, what)
 	}
 	return nil
+}
+
+// neverSent reports whether a transport error happened before the request
+// could reach the platform: the connection was refused or never dialled.
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

@@ -13,8 +13,12 @@
 // # Retries
 //
 // A call is retried, up to Options.MaxRetries times, on a connection error,
-// on 5xx (except 501) and on 429. Any other 4xx is final. The wait before a
-// retry is, in this order:
+// on 5xx (except 501) and on 429. Any other 4xx is final. A Request marked
+// Unsafe (not idempotent: it creates something) is retried only when the
+// platform certainly did not act: a 429, a throttled answer, or a
+// connection never made; after a 5xx or a timeout it fails at once, so its
+// caller can look whether the first attempt landed before trying again.
+// The wait before a retry is, in this order:
 //
 //   - what the server asked for on a 429 (or a 503 with Retry-After):
 //     Retry-After in seconds ("2", "2.0") or as an HTTP date; BigCommerce's

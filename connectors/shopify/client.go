@@ -238,6 +238,13 @@ func graphQLThrottled(r *apiclient.Response) (time.Duration, bool) {
 // anything else Invalid with Shopify's messages. Mutation userErrors are in
 // data and are the caller's to check.
 func (c *Client) GraphQL(ctx context.Context, query string, variables map[string]any, data any) error {
+	return c.graphQL(ctx, query, variables, data, false)
+}
+
+// graphQL is GraphQL; unsafe marks a mutation that creates something, which
+// is then not retried blindly after a failure that may follow its effect
+// (see apiclient.Request.Unsafe).
+func (c *Client) graphQL(ctx context.Context, query string, variables map[string]any, data any, unsafe bool) error {
 	payload := map[string]any{"query": query}
 	if len(variables) > 0 {
 		payload["variables"] = variables
@@ -250,7 +257,7 @@ func (c *Client) GraphQL(ctx context.Context, query string, variables map[string
 	h.Set("Content-Type", "application/json")
 	resp, err := c.api.Do(ctx, apiclient.Request{
 		Method: http.MethodPost, URL: c.adminURL("/graphql.json"), Header: h, Body: body,
-		Throttled: graphQLThrottled,
+		Throttled: graphQLThrottled, Unsafe: unsafe,
 	})
 	if err != nil {
 		return err

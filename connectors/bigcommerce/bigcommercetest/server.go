@@ -11,7 +11,8 @@
 //     status name, staff_notes), GET /orders/{id}/products and
 //     /orders/{id}/shipping_addresses (204 when empty), and GET/POST
 //     /orders/{id}/shipments (order_address_id and items are checked
-//     against the order; items_shipped and the status follow);
+//     against the order; items_shipped and the status follow), and
+//     PUT /orders/{id}/shipments/{shipment_id} (tracking and comments);
 //   - v3 GET/POST /hooks and GET/PUT/DELETE /hooks/{id}, in the
 //     {"data": ..., "meta": ...} envelope.
 //
@@ -170,6 +171,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+p+"/v2/orders/{id}/shipping_addresses", s.listAddresses)
 	mux.HandleFunc("GET "+p+"/v2/orders/{id}/shipments", s.listShipments)
 	mux.HandleFunc("POST "+p+"/v2/orders/{id}/shipments", s.createShipment)
+	mux.HandleFunc("PUT "+p+"/v2/orders/{id}/shipments/{shipment_id}", s.updateShipment) // writeback.go
 	mux.HandleFunc("GET "+p+"/v3/hooks", s.listHooks)
 	mux.HandleFunc("POST "+p+"/v3/hooks", s.createHook)
 	mux.HandleFunc("GET "+p+"/v3/hooks/{id}", s.getHook)

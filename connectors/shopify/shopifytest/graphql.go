@@ -284,7 +284,8 @@ func (s *Server) gqlDeleteWebhook(field string, a map[string]any) (any, []gqlErr
 		"userErrors": []any{userError([]string{"id"}, "Webhook subscription does not exist")}}}, nil
 }
 
-// gqlOrder answers order(id:) with the fields write-back needs.
+// gqlOrder answers order(id:) with the fields write-back needs, its
+// fulfillments included (see writeback.go).
 func (s *Server) gqlOrder(field string, a map[string]any) (any, []gqlError) {
 	gid := str(a["id"])
 	id, ok := gidNumber(gid, "Order")
@@ -321,6 +322,7 @@ func (s *Server) gqlOrder(field string, a map[string]any) (any, []gqlError) {
 		"id": gid, "legacyResourceId": strconv.FormatInt(id, 10), "name": str(o.data["name"]),
 		"note": o.data["note"], "tags": splitTags(str(o.data["tags"])),
 		"fulfillmentOrders": map[string]any{"nodes": fos, "edges": edgesOf(fos)},
+		"fulfillments":      s.fulfillmentNodesLocked(id),
 	}}, nil
 }
 
