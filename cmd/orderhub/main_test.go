@@ -144,6 +144,10 @@ func TestDemoExitsZero(t *testing.T) {
 	require.Contains(t, s, "6 shipment(s) shipped, 1 delivered")
 	require.Contains(t, s, "(shop acme-bc): delivered")
 	require.NotContains(t, s, "no tracking yet")
+	// And the platforms' own admins show it.
+	require.Equal(t, 3, strings.Count(s, "fulfillment gid://shopify/Fulfillment/"))
+	require.Contains(t, s, "woocommerce order 727 (status completed)")
+	require.Contains(t, s, "bigcommerce order 250 (status Shipped)")
 }
 
 // TestServeStopsOnSIGTERM runs the real binary and checks that SIGTERM
