@@ -168,7 +168,7 @@ func (c *Client) EnsureShipment(ctx context.Context, r ShipmentRequest, since ti
 	if r.Reference == "" {
 		return nil, orderhub.Errorf(orderhub.EInvalid, "easypost API: a shipment needs a reference to be created once")
 	}
-	return createOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (*Shipment, error) {
+	return apiclient.CreateOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (*Shipment, error) {
 		to, from, parcel := r.To, r.From, r.Parcel
 		s, err := c.once.CreateShipmentWithContext(ctx, &ep.Shipment{Reference: r.Reference, ToAddress: &to, FromAddress: &from, Parcel: &parcel})
 		if err != nil {

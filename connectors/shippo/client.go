@@ -279,7 +279,7 @@ func (c *Client) EnsureShipment(ctx context.Context, r ShipmentRequest, since ti
 		return Shipment{}, orderhub.Errorf(orderhub.EInvalid, "shippo API: a shipment needs metadata to be created once")
 	}
 	body := map[string]any{"address_from": r.From, "address_to": r.To, "parcels": []Parcel{r.Parcel}, "async": false, "metadata": r.Metadata}
-	return createOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (Shipment, error) {
+	return apiclient.CreateOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (Shipment, error) {
 		var s Shipment
 		if err := c.call(ctx, c.once, http.MethodPost, "/shipments/", nil, body, &s); err != nil {
 			return s, err
@@ -395,7 +395,7 @@ func (c *Client) BuyLabel(ctx context.Context, rateID, metadata string, since ti
 		return Transaction{}, orderhub.Errorf(orderhub.EInvalid, "shippo API: a label purchase needs a rate id and metadata")
 	}
 	body := map[string]any{"rate": rateID, "label_file_type": "PDF_4x6", "async": false, "metadata": metadata}
-	return createOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (Transaction, error) {
+	return apiclient.CreateOnce(ctx, c.sleep, c.maxWait, func(ctx context.Context) (Transaction, error) {
 		var t Transaction
 		if err := c.call(ctx, c.once, http.MethodPost, "/transactions/", nil, body, &t); err != nil {
 			return t, err

@@ -1,4 +1,4 @@
-package easypost
+package apiclient
 
 import (
 	"context"
@@ -6,20 +6,19 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub"
-	"github.com/orderhub/orderhub/connectors/apiclient"
 )
 
-// maxCreateAttempts bounds createOnce's own attempts.
+// maxCreateAttempts bounds CreateOnce's own attempts.
 const maxCreateAttempts = 4
 
-// createOnce sends a create that EasyPost cannot deduplicate, without
+// CreateOnce sends a create that the remote API cannot deduplicate, without
 // repeating one that may have landed: each attempt is sent once (create
 // must use the client without retries). A 429 was not processed: it is
 // waited out (up to maxWait) and sent again. A 5xx, a timeout or a lost
 // answer may have been processed: find looks for the object first, after
 // a short pause, and only a miss sends the create again. Any other error
 // is returned as is.
-func createOnce[T any](ctx context.Context, sleep func(context.Context, time.Duration) error, maxWait time.Duration,
+func CreateOnce[T any](ctx context.Context, sleep func(context.Context, time.Duration) error, maxWait time.Duration,
 	create func(context.Context) (T, error), find func(context.Context) (T, bool, error)) (T, error) {
 	var zero T
 	var lastErr error
@@ -43,7 +42,7 @@ func createOnce[T any](ctx context.Context, sleep func(context.Context, time.Dur
 		switch orderhub.ErrorCode(err) {
 		case orderhub.ERateLimited:
 			wait = time.Second << attempt
-			var se *apiclient.StatusError
+			var se *StatusError
 			if errors.As(err, &se) && se.RetryAfter > 0 {
 				wait = se.RetryAfter
 			}
