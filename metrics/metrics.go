@@ -70,7 +70,7 @@ func New() *Metrics {
 	})
 	m.writeBackFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "writeback_failures_total",
-		Help: "Failed attempts to write fulfillments, tracking or notes back to a platform, per platform.",
+		Help: "Write-backs of fulfillments, tracking or notes that failed for good (after their last retry), per platform.",
 	}, []string{"platform"})
 	m.stuckOrders = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "stuck_orders",
@@ -150,7 +150,8 @@ func (m *Metrics) ObserveRouting(d time.Duration) {
 	}
 }
 
-// WriteBackFailed counts a failed write-back attempt to platform.
+// WriteBackFailed counts a write-back to platform that failed for good,
+// after its last retry.
 func (m *Metrics) WriteBackFailed(platform string) {
 	if m != nil {
 		m.writeBackFailures.WithLabelValues(platform).Inc()

@@ -194,16 +194,23 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 			return o, invalid("%s.order_id: %s is not order %s", path, oid, o.ExternalID)
 		}
 		if i == 0 {
+			// The address id is the order_address_id a shipment written
+			// back must name.
+			addrID, err := a.ID.ID(path + ".id")
+			if err != nil {
+				return o, err
+			}
 			o.ShippingAddr = orderhub.Address{
-				Name:     strings.TrimSpace(a.FirstName + " " + a.LastName),
-				Company:  a.Company,
-				Address1: a.Street1,
-				Address2: a.Street2,
-				City:     a.City,
-				Province: a.State,
-				Zip:      a.Zip,
-				Country:  a.CountryISO2,
-				Phone:    a.Phone,
+				ExternalID: addrID,
+				Name:       strings.TrimSpace(a.FirstName + " " + a.LastName),
+				Company:    a.Company,
+				Address1:   a.Street1,
+				Address2:   a.Street2,
+				City:       a.City,
+				Province:   a.State,
+				Zip:        a.Zip,
+				Country:    a.CountryISO2,
+				Phone:      a.Phone,
 			}
 			if o.ShippingAddr.Country == "" {
 				o.ShippingAddr.Country = a.Country
