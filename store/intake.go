@@ -45,6 +45,10 @@ type IntakeTx interface {
 	ClaimReceipts(ctx context.Context, p ClaimReceiptsParams) ([]Receipt, error)
 	// CompleteReceipt marks a receipt processed with what came of it.
 	CompleteReceipt(ctx context.Context, p CompleteReceiptParams) error
+	// PruneReceipts deletes up to limit processed receipts received before
+	// olderThan and returns how many it deleted. Pending, failed and dead
+	// receipts are kept whatever their age.
+	PruneReceipts(ctx context.Context, olderThan time.Time, limit int) (int, error)
 	// FailReceipt records a failed attempt: the receipt is retried at
 	// RetryAt, or is dead (a dead letter) when Dead is set.
 	FailReceipt(ctx context.Context, p FailReceiptParams) (Receipt, error)

@@ -72,13 +72,14 @@ func (a *App) registerIntakeWorkers() {
 	in := &intakeWiring{a: a, clients: newPlatformClients(a)}
 	river.AddWorker(a.workers, &intakeDrainWorker{in: in})
 	river.AddWorker(a.workers, &intakeReconcileWorker{in: in})
-	a.nwork += 2
+	river.AddWorker(a.workers, &intakePruneWorker{a: a})
+	a.nwork += 3
 }
 
 // intakePeriodicJobs returns the drain sweep and, per shop, the
 // reconciliation pass every reconcile.interval.
 func (a *App) intakePeriodicJobs() []*river.PeriodicJob {
-	return webhooks.PeriodicJobs(a.cfg.ShopIDs(), webhooks.DefaultSweep, a.cfg.Reconcile.Interval)
+	return append(webhooks.PeriodicJobs(a.cfg.ShopIDs(), webhooks.DefaultSweep, a.cfg.Reconcile.Interval), webhooks.PrunePeriodicJob())
 }
 
 // intakeWiring is what the intake workers share.
@@ -233,4 +234,19 @@ func listBigCommerce(ctx context.Context, cl *bigcommerce.Client, since time.Tim
 		out = append(out, webhooks.RawOrder{Order: r, Products: products, ShippingAddresses: addrs})
 	}
 	return out, nil
+}
+
+// intakePruneWorker deletes old processed receipts; it reads the store
+// when it runs, since River needs workers before the store opens.
+type intakePruneWorker struct {
+	river.WorkerDefaults[webhooks.PruneArgs]
+	a *App
+}
+
+func (w *intakePruneWorker) Work(ctx context.Context, job *river.Job[webhooks.PruneArgs]) error {
+	n, err := (&webhooks.Pruner{Store: w.a.store, Now: w.a.now}).Prune(ctx)
+	if n > 0 {
+		w.a.logger.InfoContext(ctx, "old webhook receipts pruned", "receipts", n)
+	}
+	return err
 }

@@ -596,3 +596,22 @@ func linesDiffer(a, b []orderhub.Line) bool {
 	}
 	return false
 }
+
+// PruneReceipts implements store.IntakeTx.
+func (c *Core) PruneReceipts(ctx context.Context, olderThan time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	n, err := c.q.Exec(ctx, c.sql("PruneReceipts"), MinIDAt(olderThan), limit)
+	if err != nil {
+		return 0, c.mapErr(err)
+	}
+	return int(n), nil
+}
+
+// MinIDAt returns the smallest id NewID could have made at t: ids made
+// before t sort below it.
+func MinIDAt(t time.Time) string {
+	ms := uint64(t.UnixMilli())
+	return fmt.Sprintf("%08x-%04x-7000-8000-000000000000", ms>>16, ms&0xffff)
+}

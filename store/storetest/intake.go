@@ -27,6 +27,7 @@ func exerciseIntake(t *testing.T, newStore NewStore) {
 	t.Run("ReceiptConcurrentDuplicatesStoreOne", func(t *testing.T) { t.Parallel(); testConcurrentReceiptInserts(t, newStore(t)) })
 	t.Run("DrainJobOnlyWhenNoneIsOnItsWay", func(t *testing.T) { t.Parallel(); testDrainFlag(t, newStore(t)) })
 	t.Run("ReceiptList", func(t *testing.T) { t.Parallel(); testReceiptList(t, newStore(t)) })
+	t.Run("ReceiptPruneKeepsUnfinished", func(t *testing.T) { t.Parallel(); testReceiptPrune(t, newStore(t)) })
 	t.Run("ReconcileCursor", func(t *testing.T) { t.Parallel(); testReconcileCursor(t, newStore(t)) })
 	t.Run("UpsertCreatesAndWalks", func(t *testing.T) { t.Parallel(); testUpsertCreate(t, newStore(t)) })
 	t.Run("UpsertStaleAndNewer", func(t *testing.T) { t.Parallel(); testUpsertStaleAndNewer(t, newStore(t)) })
@@ -681,4 +682,40 @@ func testDrainFlag(t *testing.T, s store.Store) {
 	_, err = s.ReplayReceipt(ctx, first.ID)
 	require.Equal(t, orderhub.EConflict, orderhub.ErrorCode(err))
 	require.Equal(t, 3, drainJobs(t, s))
+}
+
+// testReceiptPrune: old processed receipts go; pending, failed and dead
+// ones stay whatever their age, and nothing newer than the cut-off goes.
+func testReceiptPrune(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		r, err := s.InsertReceipt(ctx, receiptParams("shop-a", fmt.Sprintf("prune-%d", i)))
+		require.NoError(t, err)
+		ids = append(ids, r.ID)
+	}
+	claimed, err := s.ClaimReceipts(ctx, store.ClaimReceiptsParams{Limit: 3})
+	require.NoError(t, err)
+	require.Len(t, claimed, 3)
+	for _, r := range claimed {
+		require.NoError(t, s.CompleteReceipt(ctx, store.CompleteReceiptParams{ID: r.ID, Outcome: "ok"}))
+	}
+	n, err := s.PruneReceipts(ctx, time.Now().Add(-time.Hour), 100)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing is older than an hour")
+
+	n, err = s.PruneReceipts(ctx, time.Now().Add(time.Hour), 2)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "the limit bounds one pass")
+	n, err = s.PruneReceipts(ctx, time.Now().Add(time.Hour), 100)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	for i, id := range ids {
+		_, err := s.GetReceipt(ctx, id)
+		if i < 3 {
+			require.Equal(t, orderhub.ENotFound, orderhub.ErrorCode(err), "processed receipt %d pruned", i)
+		} else {
+			require.NoError(t, err, "pending receipt %d kept", i)
+		}
+	}
 }

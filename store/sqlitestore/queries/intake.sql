@@ -89,3 +89,10 @@ WHERE id = $1
 
 -- name: IntakeDeleteOrderLines
 DELETE FROM order_lines WHERE order_id = $1
+
+-- name: PruneReceipts
+-- Receipt ids are UUIDv7, ordered by time, so the age bound is a primary
+-- key range ($1 is the smallest id of the cut-off millisecond).
+DELETE FROM webhook_receipts WHERE id IN (
+    SELECT id FROM webhook_receipts WHERE id < $1 AND status = 'processed' ORDER BY id LIMIT $2
+)
