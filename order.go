@@ -38,6 +38,7 @@ type Order struct {
 	PaidAt         *time.Time    `json:"paid_at,omitempty"`
 	PlatformStatus string        `json:"platform_status,omitempty"` // the platform's own word
 	UpdatedAt      time.Time     `json:"updated_at"`                // when orderhub last changed it
+	StatusChanged  time.Time     `json:"status_changed_at"`         // when it entered its status
 	PlatformUpdate time.Time     `json:"platform_updated_at"`       // the platform's updated_at, to drop stale deliveries
 	CreatedAt      time.Time     `json:"created_at"`
 	Attributes     []Attribute   `json:"attributes,omitempty"`

@@ -328,7 +328,7 @@ func (s *Server) listParams(ctx context.Context, oq ordersQuery) store.ListOrder
 			p.ShopIDs = []string{}
 		}
 		p.Status = orderhub.StatusAwaitingFulfillment
-		p.UpdatedBefore = s.now().Add(-s.stuckAfter())
+		p.StatusSince = s.now().Add(-s.stuckAfter())
 	}
 	return p
 }

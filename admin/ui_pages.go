@@ -212,7 +212,7 @@ func (s *Server) stuckPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	for i := range v.Rows {
-		v.Rows[i].Updated = waitedFor(now.Sub(v.Rows[i].UpdatedAt))
+		v.Rows[i].Updated = waitedFor(now.Sub(v.Rows[i].StatusChanged))
 	}
 	s.render(w, r, http.StatusOK, "stuck", "Stuck orders", "stuck", v)
 }

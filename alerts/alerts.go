@@ -59,13 +59,13 @@ func (StuckOrdersArgs) InsertOpts() river.InsertOpts {
 }
 
 // IsStuck reports whether o has waited in awaiting_fulfillment since
-// before now − after. Its last change (UpdatedAt) is when it started
-// waiting: any later change, such as a backorder fill, restarts the wait.
+// before now − after. The time it entered that status is when it started
+// waiting; changes that leave the status alone do not restart the wait.
 func IsStuck(o orderhub.Order, now time.Time, after time.Duration) bool {
 	if after <= 0 {
 		after = DefaultStuckAfter
 	}
-	return o.Status == orderhub.StatusAwaitingFulfillment && !o.UpdatedAt.After(now.Add(-after))
+	return o.Status == orderhub.StatusAwaitingFulfillment && !o.StatusChanged.After(now.Add(-after))
 }
 
 // Store is what the check needs from the store.
@@ -141,7 +141,7 @@ func (c *Checker) run(ctx context.Context) (Result, error) {
 	cutoff := now.Add(-c.stuckAfter())
 	after := ""
 	for {
-		page, err := c.Store.ListOrders(ctx, store.ListOrdersParams{Status: orderhub.StatusAwaitingFulfillment, UpdatedBefore: cutoff, After: after, Limit: 500})
+		page, err := c.Store.ListOrders(ctx, store.ListOrdersParams{Status: orderhub.StatusAwaitingFulfillment, StatusSince: cutoff, After: after, Limit: 500})
 		if err != nil {
 			return res, fmt.Errorf("list stuck orders: %w", err)
 		}
@@ -155,12 +155,12 @@ func (c *Checker) run(ctx context.Context) (Result, error) {
 				continue
 			}
 			res.Flagged = append(res.Flagged, o.ID)
-			note := fmt.Sprintf("flagged as stuck: awaiting fulfillment with no change since %s (%s)",
-				o.UpdatedAt.Format("2006-01-02 15:04 MST"), waited(now.Sub(o.UpdatedAt)))
+			note := fmt.Sprintf("flagged as stuck: awaiting fulfillment since %s (%s)",
+				o.StatusChanged.Format("2006-01-02 15:04 MST"), waited(now.Sub(o.StatusChanged)))
 			if _, err := c.Store.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: EventKind, Actor: Actor, Note: note}); err != nil {
 				return res, fmt.Errorf("note alert on order %s: %w", o.ID, err)
 			}
-			c.logger().InfoContext(ctx, "order is stuck", "order_id", o.ID, "shop", o.ShopID, "since", o.UpdatedAt)
+			c.logger().InfoContext(ctx, "order is stuck", "order_id", o.ID, "shop", o.ShopID, "since", o.StatusChanged)
 			if c.OnFlag != nil {
 				c.OnFlag(ctx, o)
 			}
@@ -231,8 +231,8 @@ func Message(o orderhub.Order, now time.Time, dashboardURL string) SlackMessage 
 	if name == "" {
 		name = o.ExternalID
 	}
-	text := fmt.Sprintf(":warning: Order %s (shop %s, %s) has been awaiting fulfillment for %s, with no change since %s.",
-		slackEscape(name), slackEscape(o.ShopID), slackEscape(o.Platform), waited(now.Sub(o.UpdatedAt)), o.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	text := fmt.Sprintf(":warning: Order %s (shop %s, %s) has been awaiting fulfillment for %s, since %s.",
+		slackEscape(name), slackEscape(o.ShopID), slackEscape(o.Platform), waited(now.Sub(o.StatusChanged)), o.StatusChanged.UTC().Format("2006-01-02 15:04 UTC"))
 	if dashboardURL != "" {
 		text += fmt.Sprintf(" <%s/orders/%s|Open it in orderhub>", strings.TrimRight(dashboardURL, "/"), o.ID)
 	}

@@ -282,7 +282,7 @@ func TestIsStuck(t *testing.T) {
 		{orderhub.StatusPaid, 72 * time.Hour, 24 * time.Hour, false},
 		{orderhub.StatusPartiallyFulfilled, 72 * time.Hour, 24 * time.Hour, false},
 	} {
-		o := orderhub.Order{Status: tc.status, UpdatedAt: now.Add(-tc.age)}
+		o := orderhub.Order{Status: tc.status, StatusChanged: now.Add(-tc.age)}
 		require.Equal(t, tc.want, alerts.IsStuck(o, now, tc.after), "%s for %s with threshold %s", tc.status, tc.age, tc.after)
 	}
 }
@@ -290,7 +290,7 @@ func TestIsStuck(t *testing.T) {
 func TestMessageEscapesSlackMarkup(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC)
-	o := orderhub.Order{ID: "o1", ShopID: "a<b>&c", Platform: "shopify", ExternalNumber: "#<!channel>", UpdatedAt: now.Add(-80 * time.Hour)}
+	o := orderhub.Order{ID: "o1", ShopID: "a<b>&c", Platform: "shopify", ExternalNumber: "#<!channel>", StatusChanged: now.Add(-80 * time.Hour)}
 	m := alerts.Message(o, now, "")
 	require.Contains(t, m.Text, "#&lt;!channel&gt;")
 	require.Contains(t, m.Text, "a&lt;b&gt;&amp;c")

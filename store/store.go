@@ -122,11 +122,12 @@ type ListOrdersParams struct {
 	ShopIDs    []string // nil means every shop; an empty non-nil slice means none
 	Status     orderhub.Status
 	ExternalID string
-	// StatusSince, with Status, keeps orders whose last change is at or
-	// before it: how stuck orders are found.
-	UpdatedBefore time.Time
-	After         string // the cursor: the last id of the previous page
-	Limit         int    // 50 when 0, at most 500
+	// StatusSince keeps orders that entered their current status at or
+	// before it: with Status awaiting_fulfillment, how stuck orders are
+	// found. Changes that do not move the status do not reset it.
+	StatusSince time.Time
+	After       string // the cursor: the last id of the previous page
+	Limit       int    // 50 when 0, at most 500
 }
 
 // OrderPage is one page of orders; Next is the cursor of the next page, or

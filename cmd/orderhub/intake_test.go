@@ -90,7 +90,7 @@ func TestIntakeWiring(t *testing.T) {
 	// Built as NewApp builds it, with the intake's parts only.
 	a := &App{cfg: cfg, logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), workers: river.NewWorkers(), now: time.Now}
 	a.registerIntakeWorkers()
-	require.Equal(t, 2, a.nwork)
+	require.Equal(t, 3, a.nwork, "drain, reconciliation and pruning")
 	router := &routeRecorder{}
 	river.AddWorker(a.workers, router)
 	st, err := openStore(ctx, cfg, store.Options{Logger: a.logger, Workers: a.workers, PeriodicJobs: a.intakePeriodicJobs()})
@@ -216,5 +216,5 @@ func TestIntakeShopsFromConfig(t *testing.T) {
 	}
 	a := &App{cfg: cfg}
 	jobs := a.intakePeriodicJobs()
-	require.Len(t, jobs, 1+len(cfg.Shops), "the drain sweep and a reconciliation per shop")
+	require.Len(t, jobs, 2+len(cfg.Shops), "the drain sweep, a reconciliation per shop and the daily prune")
 }

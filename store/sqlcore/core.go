@@ -106,7 +106,7 @@ func (c *Core) CreateOrder(ctx context.Context, p store.CreateOrderParams) (orde
 	if o.Status == "" {
 		o.Status = orderhub.StatusPending
 	}
-	o.CreatedAt, o.UpdatedAt = now, now
+	o.CreatedAt, o.UpdatedAt, o.StatusChanged = now, now, now
 	for i := range o.Lines {
 		if o.Lines[i].ID == "" {
 			o.Lines[i].ID = NewID()
@@ -185,10 +185,10 @@ func (c *Core) scanOrder(row Row) (orderhub.Order, error) {
 	var status, customer, addr, ship, attrs, tags, expl string
 	var sub, disc, shp, tax, tot, ref int64
 	var paidAt *int64
-	var platUpd, created, updated int64
+	var platUpd, created, updated, statusChanged int64
 	err := row.Scan(&o.ID, &o.ShopID, &o.Platform, &o.ExternalID, &o.ExternalNumber, &status, &o.PlatformStatus,
 		&o.Currency, &customer, &addr, &ship, &attrs, &tags, &o.Note, &expl,
-		&sub, &disc, &shp, &tax, &tot, &ref, &o.TaxesIncluded, &paidAt, &platUpd, &created, &updated)
+		&sub, &disc, &shp, &tax, &tot, &ref, &o.TaxesIncluded, &paidAt, &platUpd, &created, &updated, &statusChanged)
 	if err != nil {
 		return o, err
 	}
@@ -210,6 +210,7 @@ func (c *Core) scanOrder(row Row) (orderhub.Order, error) {
 	o.PlatformUpdate = fromMicros(platUpd)
 	o.CreatedAt = fromMicros(created)
 	o.UpdatedAt = fromMicros(updated)
+	o.StatusChanged = fromMicros(statusChanged)
 	return o, nil
 }
 
@@ -273,8 +274,8 @@ func (c *Core) ListOrders(ctx context.Context, p store.ListOrdersParams) (store.
 	limit := store.ListLimit(p.Limit)
 	allShops := p.ShopIDs == nil
 	before := int64(0)
-	if !p.UpdatedBefore.IsZero() {
-		before = micros(p.UpdatedBefore)
+	if !p.StatusSince.IsZero() {
+		before = micros(p.StatusSince)
 	}
 	rows, err := c.q.Query(ctx, c.sql("ListOrders"),
 		allShops, mustJSON(nonNil(p.ShopIDs)), string(p.Status), p.ExternalID, before, p.After, limit+1)

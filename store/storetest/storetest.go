@@ -400,9 +400,18 @@ func testListOrders(t *testing.T, s store.Store) {
 	require.Len(t, page.Orders, 1)
 	require.Equal(t, ids[4], page.Orders[0].ID)
 
-	page, err = s.ListOrders(ctx, store.ListOrdersParams{Status: orderhub.StatusPaid, UpdatedBefore: time.Now().Add(-time.Hour)})
+	page, err = s.ListOrders(ctx, store.ListOrdersParams{Status: orderhub.StatusPaid, StatusSince: time.Now().Add(-time.Hour)})
 	require.NoError(t, err)
 	require.Empty(t, page.Orders, "an order changed just now is not older than an hour")
+
+	// Entering a status starts the clock; other changes do not reset it.
+	entered := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	require.NoError(t, s.SetExplanations(ctx, ids[1], []orderhub.Explanation{{LineID: "x", Summary: "later change"}}))
+	page, err = s.ListOrders(ctx, store.ListOrdersParams{Status: orderhub.StatusPaid, StatusSince: entered})
+	require.NoError(t, err)
+	require.Len(t, page.Orders, 1, "still in paid since before the later change")
+	require.True(t, page.Orders[0].UpdatedAt.After(entered))
 }
 
 func testEvents(t *testing.T, s store.Store) {

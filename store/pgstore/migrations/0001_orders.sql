@@ -26,10 +26,11 @@ CREATE TABLE orders (
     platform_updated_at BIGINT NOT NULL DEFAULT 0,
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL,
+    status_changed_at   BIGINT NOT NULL,          -- when the order entered its status
     UNIQUE (shop_id, external_id)
 );
 
-CREATE INDEX orders_status_updated ON orders (status, updated_at);
+CREATE INDEX orders_status_changed ON orders (status, status_changed_at);
 
 CREATE TABLE order_lines (
     id                TEXT PRIMARY KEY,
