@@ -28,7 +28,7 @@ func (s *Server) CallbackBody(scope string, orderID int64) []byte {
 	if scope == "store/order/statusUpdated" {
 		s.mu.Lock()
 		if o, ok := s.orders[orderID]; ok {
-			st, _ := strconv.ParseInt(str(o.data["status_id"]), 10, 64)
+			st, _ := strconv.ParseInt(fakeplatform.JSONString(o.data["status_id"]), 10, 64)
 			data["status"] = map[string]any{"previous_status_id": 0, "new_status_id": st}
 		}
 		s.mu.Unlock()

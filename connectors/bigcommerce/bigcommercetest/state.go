@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/connectors/apiclient/fakeplatform"
 )
 
 // StatusNames are the v2 order statuses by status_id.
@@ -90,7 +90,7 @@ func (s *Server) AddOrder(orderJSON, products, shippingAddresses []byte) (int64,
 	if err := dec.Decode(&o); err != nil {
 		return 0, orderhub.WrapError(orderhub.EInvalid, err, "bigcommercetest: order is not a JSON object")
 	}
-	id := idOf(o)
+	id := fakeplatform.IDOf(o)
 	if id <= 0 {
 		return 0, orderhub.Errorf(orderhub.EInvalid, "bigcommercetest: order has no integer id")
 	}
@@ -104,7 +104,7 @@ func (s *Server) AddOrder(orderJSON, products, shippingAddresses []byte) (int64,
 	}
 	now := s.Clock().UTC().Format(time.RFC1123Z)
 	for _, k := range []string{"date_created", "date_modified"} {
-		if str(o[k]) == "" {
+		if fakeplatform.JSONString(o[k]) == "" {
 			o[k] = now
 		}
 	}
@@ -165,12 +165,12 @@ func (s *Server) UpdateOrder(id int64, f func(order map[string]any)) error {
 }
 
 func (s *Server) updateLocked(o *order, f func(order map[string]any)) {
-	before := str(o.data["date_modified"])
+	before := fakeplatform.JSONString(o.data["date_modified"])
 	f(o.data)
-	if str(o.data["date_modified"]) == before {
+	if fakeplatform.JSONString(o.data["date_modified"]) == before {
 		o.data["date_modified"] = s.Clock().UTC().Format(time.RFC1123Z)
 	}
-	if sid, err := strconv.ParseInt(str(o.data["status_id"]), 10, 64); err == nil {
+	if sid, err := strconv.ParseInt(fakeplatform.JSONString(o.data["status_id"]), 10, 64); err == nil {
 		if name, ok := StatusNames[sid]; ok {
 			o.data["status"] = name
 		}
@@ -288,7 +288,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var list []*order
 	for _, o := range s.orders {
-		if statusID != nil && str(o.data["status_id"]) != strconv.FormatInt(*statusID, 10) {
+		if statusID != nil && fakeplatform.JSONString(o.data["status_id"]) != strconv.FormatInt(*statusID, 10) {
 			continue
 		}
 		if (minID > 0 && o.id < minID) || (maxID > 0 && o.id > maxID) {
@@ -299,7 +299,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 			if !b.set {
 				continue
 			}
-			t, err := parseBCTime(str(o.data[b.field]))
+			t, err := parseBCTime(fakeplatform.JSONString(o.data[b.field]))
 			if err != nil || (b.min && t.Before(b.t)) || (!b.min && t.After(b.t)) {
 				keep = false
 			}
@@ -313,8 +313,8 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		less := a.id < b.id
 		switch sortKey {
 		case "date_modified", "date_created":
-			ta, _ := parseBCTime(str(a.data[sortKey]))
-			tb, _ := parseBCTime(str(b.data[sortKey]))
+			ta, _ := parseBCTime(fakeplatform.JSONString(a.data[sortKey]))
+			tb, _ := parseBCTime(fakeplatform.JSONString(b.data[sortKey]))
 			if !ta.Equal(tb) {
 				less = ta.Before(tb)
 			}
@@ -359,12 +359,12 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) putOrder(w http.ResponseWriter, r *http.Request) {
 	var in map[string]any
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.badRequest(w, "The request body is not valid JSON.")
 		return
 	}
 	if v, has := in["status_id"]; has {
-		n, err := strconv.ParseInt(str(v), 10, 64)
+		n, err := strconv.ParseInt(fakeplatform.JSONString(v), 10, 64)
 		if _, known := StatusNames[n]; err != nil || !known {
 			s.badRequest(w, "The field 'status_id' is invalid.")
 			return
@@ -424,7 +424,7 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 			Quantity       json.Number `json:"quantity"`
 		} `json:"items"`
 	}
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.badRequest(w, "The request body is not valid JSON.")
 		return
 	}
@@ -451,7 +451,7 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 	if !s.withOrder(w, r, func(o *order) {
 		var addr map[string]any
 		for _, a := range o.addresses {
-			if str(a["id"]) == in.OrderAddressID.String() {
+			if fakeplatform.JSONString(a["id"]) == in.OrderAddressID.String() {
 				addr = a
 			}
 		}
@@ -467,7 +467,7 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 		for _, it := range in.Items {
 			var p map[string]any
 			for _, x := range o.products {
-				if str(x["id"]) == it.OrderProductID.String() {
+				if fakeplatform.JSONString(x["id"]) == it.OrderProductID.String() {
 					p = x
 				}
 			}
@@ -476,8 +476,8 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 				status, msg = 400, "The field 'items' is invalid."
 				return
 			}
-			ordered, _ := strconv.ParseInt(str(p["quantity"]), 10, 64)
-			shipped, _ := strconv.ParseInt(str(p["quantity_shipped"]), 10, 64)
+			ordered, _ := strconv.ParseInt(fakeplatform.JSONString(p["quantity"]), 10, 64)
+			shipped, _ := strconv.ParseInt(fakeplatform.JSONString(p["quantity_shipped"]), 10, 64)
 			if qty > ordered-shipped {
 				status, msg = 400, "The quantity specified is greater than the quantity of the product that is available to ship."
 				return
@@ -486,14 +486,14 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 		}
 		items := []any{}
 		for _, t := range takes {
-			shipped, _ := strconv.ParseInt(str(t.p["quantity_shipped"]), 10, 64)
+			shipped, _ := strconv.ParseInt(fakeplatform.JSONString(t.p["quantity_shipped"]), 10, 64)
 			t.p["quantity_shipped"] = shipped + t.qty
-			items = append(items, map[string]any{"order_product_id": idOf(t.p), "product_id": t.p["product_id"], "quantity": t.qty})
+			items = append(items, map[string]any{"order_product_id": fakeplatform.IDOf(t.p), "product_id": t.p["product_id"], "quantity": t.qty})
 		}
 		var totalQty, totalShipped int64
 		for _, p := range o.products {
-			q, _ := strconv.ParseInt(str(p["quantity"]), 10, 64)
-			sh, _ := strconv.ParseInt(str(p["quantity_shipped"]), 10, 64)
+			q, _ := strconv.ParseInt(fakeplatform.JSONString(p["quantity"]), 10, 64)
+			sh, _ := strconv.ParseInt(fakeplatform.JSONString(p["quantity_shipped"]), 10, 64)
 			totalQty += q
 			totalShipped += sh
 		}
@@ -504,7 +504,7 @@ func (s *Server) createShipment(w http.ResponseWriter, r *http.Request) {
 		now := s.Clock().UTC().Format(time.RFC1123Z)
 		out = map[string]any{
 			"id": s.nextShip, "order_id": o.id, "customer_id": o.data["customer_id"],
-			"order_address_id": idOf(addr), "date_created": now,
+			"order_address_id": fakeplatform.IDOf(addr), "date_created": now,
 			"tracking_number": in.TrackingNumber, "merchant_shipping_cost": "0.0000",
 			"shipping_method": in.ShippingMethod, "comments": in.Comments,
 			"shipping_provider": provider, "tracking_carrier": in.TrackingCarrier, "tracking_link": in.TrackingLink,
@@ -623,7 +623,7 @@ func (s *Server) checkHook(w http.ResponseWriter, in hookInput) bool {
 
 func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
 	var in hookInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.v3Fail(w, http.StatusBadRequest, "The request body is not valid JSON.")
 		return
 	}
@@ -672,7 +672,7 @@ func (s *Server) getHook(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateHook(w http.ResponseWriter, r *http.Request) {
 	var in hookInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.v3Fail(w, http.StatusBadRequest, "The request body is not valid JSON.")
 		return
 	}
@@ -730,34 +730,4 @@ func parseBCTime(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad time %q", v)
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	}
-	return fmt.Sprint(v)
-}
-
-func idOf(o map[string]any) int64 {
-	id, _ := strconv.ParseInt(str(o["id"]), 10, 64)
-	return id
-}
-
-func decodeBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
 }

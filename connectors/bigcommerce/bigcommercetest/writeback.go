@@ -5,18 +5,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/orderhub/orderhub/connectors/apiclient/fakeplatform"
 )
 
 // updateShipment follows PUT /v2/orders/{id}/shipments/{shipment_id}: the
 // tracking fields and comments of a shipment change; its items do not.
 func (s *Server) updateShipment(w http.ResponseWriter, r *http.Request) {
 	var in map[string]any
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.badRequest(w, "The request body is not valid JSON.")
 		return
 	}
 	if p, has := in["shipping_provider"]; has {
-		v := str(p)
+		v := fakeplatform.JSONString(p)
 		ok := strings.HasPrefix(v, "carrier_")
 		for _, known := range ShippingProviders {
 			ok = ok || known == v
@@ -35,7 +37,7 @@ func (s *Server) updateShipment(w http.ResponseWriter, r *http.Request) {
 	found := false
 	if !s.withOrder(w, r, func(o *order) {
 		for _, sh := range o.shipments {
-			if idOf(sh) != shipID {
+			if fakeplatform.IDOf(sh) != shipID {
 				continue
 			}
 			found = true
@@ -48,7 +50,7 @@ func (s *Server) updateShipment(w http.ResponseWriter, r *http.Request) {
 				sh["generated_tracking_link"] = v
 			}
 			if v, has := in["shipping_provider"]; has {
-				sh["shipping_provider_display_name"] = strings.ToUpper(str(v))
+				sh["shipping_provider_display_name"] = strings.ToUpper(fakeplatform.JSONString(v))
 			}
 			out, _ = json.Marshal(sh)
 		}

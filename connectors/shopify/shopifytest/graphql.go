@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderhub/orderhub/connectors/apiclient/fakeplatform"
 	"github.com/orderhub/orderhub/connectors/shopify"
 )
 
@@ -49,7 +50,7 @@ var operations = []struct {
 
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	var q gqlRequest
-	if err := decodeBody(r, &q); err != nil || strings.TrimSpace(q.Query) == "" {
+	if err := fakeplatform.DecodeBody(r, &q); err != nil || strings.TrimSpace(q.Query) == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": "Bad Request: the body must be JSON with a query"})
 		return
 	}
@@ -238,11 +239,11 @@ func (s *Server) gqlCreateWebhook(field string, a map[string]any) (any, []gqlErr
 	cb := ""
 	format := "JSON"
 	if in != nil {
-		cb = str(in["callbackUrl"])
+		cb = fakeplatform.JSONString(in["callbackUrl"])
 		if cb == "" {
-			cb = str(in["uri"])
+			cb = fakeplatform.JSONString(in["uri"])
 		}
-		if f := str(in["format"]); f != "" {
+		if f := fakeplatform.JSONString(in["format"]); f != "" {
 			format = f
 		}
 	} else if v, ok := a["callbackUrl"].(string); ok {
@@ -276,7 +277,7 @@ func (s *Server) gqlCreateWebhook(field string, a map[string]any) (any, []gqlErr
 }
 
 func (s *Server) gqlDeleteWebhook(field string, a map[string]any) (any, []gqlError) {
-	id := str(a["id"])
+	id := fakeplatform.JSONString(a["id"])
 	if s.RemoveSubscription(id) {
 		return map[string]any{field: map[string]any{"deletedWebhookSubscriptionId": id, "userErrors": []any{}}}, nil
 	}
@@ -287,7 +288,7 @@ func (s *Server) gqlDeleteWebhook(field string, a map[string]any) (any, []gqlErr
 // gqlOrder answers order(id:) with the fields write-back needs, its
 // fulfillments included (see writeback.go).
 func (s *Server) gqlOrder(field string, a map[string]any) (any, []gqlError) {
-	gid := str(a["id"])
+	gid := fakeplatform.JSONString(a["id"])
 	id, ok := gidNumber(gid, "Order")
 	if !ok {
 		return map[string]any{"order": nil}, nil
@@ -319,8 +320,8 @@ func (s *Server) gqlOrder(field string, a map[string]any) (any, []gqlError) {
 		})
 	}
 	return map[string]any{"order": map[string]any{
-		"id": gid, "legacyResourceId": strconv.FormatInt(id, 10), "name": str(o.data["name"]),
-		"note": o.data["note"], "tags": splitTags(str(o.data["tags"])),
+		"id": gid, "legacyResourceId": strconv.FormatInt(id, 10), "name": fakeplatform.JSONString(o.data["name"]),
+		"note": o.data["note"], "tags": splitTags(fakeplatform.JSONString(o.data["tags"])),
 		"fulfillmentOrders": map[string]any{"nodes": fos, "edges": edgesOf(fos)},
 		"fulfillments":      s.fulfillmentNodesLocked(id),
 	}}, nil
@@ -370,7 +371,7 @@ func (s *Server) gqlFulfillmentCreate(field string, a map[string]any) (any, []gq
 	var orderID int64
 	for _, g := range groups {
 		gm, _ := g.(map[string]any)
-		foID, ok := gidNumber(str(gm["fulfillmentOrderId"]), "FulfillmentOrder")
+		foID, ok := gidNumber(fakeplatform.JSONString(gm["fulfillmentOrderId"]), "FulfillmentOrder")
 		fo := s.findFO(foID)
 		if !ok || fo == nil {
 			return fail([]string{"fulfillment"}, "Fulfillment order does not exist.")
@@ -393,7 +394,7 @@ func (s *Server) gqlFulfillmentCreate(field string, a map[string]any) (any, []gq
 		}
 		for _, it := range items {
 			im, _ := it.(map[string]any)
-			lid, ok := gidNumber(str(im["id"]), "FulfillmentOrderLineItem")
+			lid, ok := gidNumber(fakeplatform.JSONString(im["id"]), "FulfillmentOrderLineItem")
 			qty, qok := intArg(im["quantity"])
 			idx := -1
 			for i, l := range fo.LineItems {
@@ -419,15 +420,15 @@ func (s *Server) gqlFulfillmentCreate(field string, a map[string]any) (any, []gq
 		f.NotifyCustomer = b
 	}
 	if ti, ok := in["trackingInfo"].(map[string]any); ok {
-		f.TrackingCompany, f.TrackingNumber, f.TrackingURL = str(ti["company"]), str(ti["number"]), str(ti["url"])
+		f.TrackingCompany, f.TrackingNumber, f.TrackingURL = fakeplatform.JSONString(ti["company"]), fakeplatform.JSONString(ti["number"]), fakeplatform.JSONString(ti["url"])
 		if f.TrackingNumber == "" {
 			if ns, ok := ti["numbers"].([]any); ok && len(ns) > 0 {
-				f.TrackingNumber = str(ns[0])
+				f.TrackingNumber = fakeplatform.JSONString(ns[0])
 			}
 		}
 		if f.TrackingURL == "" {
 			if us, ok := ti["urls"].([]any); ok && len(us) > 0 {
-				f.TrackingURL = str(us[0])
+				f.TrackingURL = fakeplatform.JSONString(us[0])
 			}
 		}
 	}
@@ -487,7 +488,7 @@ func (s *Server) markFulfillmentLocked(orderID int64) {
 	if lines, ok := o.data["line_items"].([]any); ok {
 		for _, l := range lines {
 			if lm, ok := l.(map[string]any); ok {
-				if n, ok := left[idOf(lm)]; ok {
+				if n, ok := left[fakeplatform.IDOf(lm)]; ok {
 					lm["fulfillable_quantity"] = n
 					if n == 0 {
 						lm["fulfillment_status"] = "fulfilled"
@@ -508,7 +509,7 @@ func (s *Server) markFulfillmentLocked(orderID int64) {
 }
 
 func (s *Server) gqlTrackingUpdate(field string, a map[string]any) (any, []gqlError) {
-	id, ok := gidNumber(str(a["fulfillmentId"]), "Fulfillment")
+	id, ok := gidNumber(fakeplatform.JSONString(a["fulfillmentId"]), "Fulfillment")
 	ti, _ := a["trackingInfoInput"].(map[string]any)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -516,13 +517,13 @@ func (s *Server) gqlTrackingUpdate(field string, a map[string]any) (any, []gqlEr
 		f := &s.fulfillment[i]
 		if ok && f.ID == id {
 			if ti != nil {
-				if v := str(ti["company"]); v != "" {
+				if v := fakeplatform.JSONString(ti["company"]); v != "" {
 					f.TrackingCompany = v
 				}
-				if v := str(ti["number"]); v != "" {
+				if v := fakeplatform.JSONString(ti["number"]); v != "" {
 					f.TrackingNumber = v
 				}
-				if v := str(ti["url"]); v != "" {
+				if v := fakeplatform.JSONString(ti["url"]); v != "" {
 					f.TrackingURL = v
 				}
 			}
@@ -545,7 +546,7 @@ func (s *Server) gqlOrderUpdate(field string, a map[string]any) (any, []gqlError
 	if in == nil {
 		return fail("Order does not exist")
 	}
-	gid := str(in["id"])
+	gid := fakeplatform.JSONString(in["id"])
 	id, ok := gidNumber(gid, "Order")
 	if !ok {
 		return fail("Order does not exist")
@@ -559,11 +560,11 @@ func (s *Server) gqlOrderUpdate(field string, a map[string]any) (any, []gqlError
 			case []any:
 				parts := make([]string, len(t))
 				for i, x := range t {
-					parts[i] = str(x)
+					parts[i] = fakeplatform.JSONString(x)
 				}
 				o["tags"] = strings.Join(parts, ", ")
 			default:
-				o["tags"] = str(t)
+				o["tags"] = fakeplatform.JSONString(t)
 			}
 		}
 	})
@@ -574,7 +575,7 @@ func (s *Server) gqlOrderUpdate(field string, a map[string]any) (any, []gqlError
 	var o map[string]any
 	_ = json.Unmarshal(raw, &o)
 	return map[string]any{field: map[string]any{
-		"order":      map[string]any{"id": gid, "note": o["note"], "tags": splitTags(str(o["tags"]))},
+		"order":      map[string]any{"id": gid, "note": o["note"], "tags": splitTags(fakeplatform.JSONString(o["tags"]))},
 		"userErrors": []any{},
 	}}, nil
 }

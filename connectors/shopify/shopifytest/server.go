@@ -334,16 +334,16 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		if !matchStatus(o, cur.Status) {
 			continue
 		}
-		if cur.FinancialStat != "" && cur.FinancialStat != "any" && str(o["financial_status"]) != cur.FinancialStat {
+		if cur.FinancialStat != "" && cur.FinancialStat != "any" && fakeplatform.JSONString(o["financial_status"]) != cur.FinancialStat {
 			continue
 		}
 		if !updMin.IsZero() {
-			if t, err := parseTime(str(o["updated_at"])); err != nil || t.Before(updMin) {
+			if t, err := parseTime(fakeplatform.JSONString(o["updated_at"])); err != nil || t.Before(updMin) {
 				continue
 			}
 		}
 		if !crMin.IsZero() {
-			if t, err := parseTime(str(o["created_at"])); err != nil || t.Before(crMin) {
+			if t, err := parseTime(fakeplatform.JSONString(o["created_at"])); err != nil || t.Before(crMin) {
 				continue
 			}
 		}
@@ -361,7 +361,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 
 	if more {
 		next := cur
-		next.AfterID = idOf(page[len(page)-1])
+		next.AfterID = fakeplatform.IDOf(page[len(page)-1])
 		link := fmt.Sprintf(`<%s%s?limit=%d&page_info=%s>; rel="next"`, s.URL, r.URL.Path, limit, encodeCursor(next))
 		w.Header().Set("Link", link)
 	}
@@ -369,8 +369,8 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 }
 
 func matchStatus(o map[string]any, status string) bool {
-	cancelled := o["cancelled_at"] != nil && str(o["cancelled_at"]) != ""
-	closed := o["closed_at"] != nil && str(o["closed_at"]) != ""
+	cancelled := o["cancelled_at"] != nil && fakeplatform.JSONString(o["cancelled_at"]) != ""
+	closed := o["closed_at"] != nil && fakeplatform.JSONString(o["closed_at"]) != ""
 	switch status {
 	case "any":
 		return true
@@ -416,7 +416,7 @@ func (s *Server) putOrder(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Order map[string]any `json:"order"`
 	}
-	if err := decodeBody(r, &in); err != nil || in.Order == nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil || in.Order == nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]any{"order": "Required parameter missing or invalid"}})
 		return
 	}

@@ -5,13 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/connectors/apiclient/fakeplatform"
 )
 
 // Subscription is one webhook subscription created through the API.
@@ -91,15 +90,15 @@ func (s *Server) AddOrder(raw []byte) (int64, error) {
 	if err := dec.Decode(&o); err != nil {
 		return 0, orderhub.WrapError(orderhub.EInvalid, err, "shopifytest: order is not a JSON object")
 	}
-	id := idOf(o)
+	id := fakeplatform.IDOf(o)
 	if id <= 0 {
 		return 0, orderhub.Errorf(orderhub.EInvalid, "shopifytest: order has no integer id")
 	}
 	now := s.Clock().UTC().Format(time.RFC3339)
-	if str(o["created_at"]) == "" {
+	if fakeplatform.JSONString(o["created_at"]) == "" {
 		o["created_at"] = now
 	}
-	if str(o["updated_at"]) == "" {
+	if fakeplatform.JSONString(o["updated_at"]) == "" {
 		o["updated_at"] = now
 	}
 	if _, ok := o["admin_graphql_api_id"]; !ok {
@@ -126,11 +125,11 @@ func (s *Server) newFulfillmentOrders(o *order) []*fulfillmentOrder {
 		if rs, ok := lm["requires_shipping"].(bool); ok && !rs {
 			continue
 		}
-		q, _ := strconv.ParseInt(str(lm["quantity"]), 10, 64)
-		lid := idOf(lm)
+		q, _ := strconv.ParseInt(fakeplatform.JSONString(lm["quantity"]), 10, 64)
+		lid := fakeplatform.IDOf(lm)
 		s.nextFOLine++
 		fo.LineItems = append(fo.LineItems, FulfillmentOrderLineItem{
-			ID: s.nextFOLine, LineItemID: lid, SKU: str(lm["sku"]), Quantity: q, FulfillableQuantity: q,
+			ID: s.nextFOLine, LineItemID: lid, SKU: fakeplatform.JSONString(lm["sku"]), Quantity: q, FulfillableQuantity: q,
 		})
 	}
 	if len(fo.LineItems) == 0 {
@@ -201,9 +200,9 @@ func (s *Server) UpdateOrder(id int64, f func(order map[string]any)) error {
 	if !ok {
 		return orderhub.Errorf(orderhub.ENotFound, "shopifytest: no order %d", id)
 	}
-	before := str(o.data["updated_at"])
+	before := fakeplatform.JSONString(o.data["updated_at"])
 	f(o.data)
-	if str(o.data["updated_at"]) == before {
+	if fakeplatform.JSONString(o.data["updated_at"]) == before {
 		o.data["updated_at"] = s.Clock().UTC().Format(time.RFC3339)
 	}
 	return nil
@@ -280,23 +279,6 @@ func (s *Server) RemoveSubscription(id string) bool {
 
 // ---- helpers ----
 
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	}
-	return fmt.Sprint(v)
-}
-
-func idOf(o map[string]any) int64 {
-	id, _ := strconv.ParseInt(str(o["id"]), 10, 64)
-	return id
-}
-
 func parseTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -317,14 +299,4 @@ func decodeCursor(s string, c *pageCursor) error {
 		return err
 	}
 	return json.Unmarshal(b, c)
-}
-
-func decodeBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
 }

@@ -358,7 +358,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var list []map[string]any
 	for _, o := range s.orders {
-		if len(statuses) > 0 && !statuses[str(o["status"])] {
+		if len(statuses) > 0 && !statuses[fakeplatform.JSONString(o["status"])] {
 			continue
 		}
 		mod := gmtTime(o, "date_modified_gmt")
@@ -382,16 +382,16 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		var less bool
 		switch orderby {
 		case "id", "include", "title", "slug":
-			less = idOf(a) < idOf(b)
+			less = fakeplatform.IDOf(a) < fakeplatform.IDOf(b)
 		case "modified":
 			less = gmtTime(a, "date_modified_gmt").Before(gmtTime(b, "date_modified_gmt")) ||
-				(gmtTime(a, "date_modified_gmt").Equal(gmtTime(b, "date_modified_gmt")) && idOf(a) < idOf(b))
+				(gmtTime(a, "date_modified_gmt").Equal(gmtTime(b, "date_modified_gmt")) && fakeplatform.IDOf(a) < fakeplatform.IDOf(b))
 		default:
 			less = gmtTime(a, "date_created_gmt").Before(gmtTime(b, "date_created_gmt")) ||
-				(gmtTime(a, "date_created_gmt").Equal(gmtTime(b, "date_created_gmt")) && idOf(a) < idOf(b))
+				(gmtTime(a, "date_created_gmt").Equal(gmtTime(b, "date_created_gmt")) && fakeplatform.IDOf(a) < fakeplatform.IDOf(b))
 		}
 		if desc {
-			return !less && !(idOf(a) == idOf(b))
+			return !less && !(fakeplatform.IDOf(a) == fakeplatform.IDOf(b))
 		}
 		return less
 	})
@@ -422,7 +422,7 @@ func (s *Server) withLinks(o map[string]any) map[string]any {
 		c[k] = v
 	}
 	c["_links"] = map[string]any{
-		"self":       []any{map[string]any{"href": fmt.Sprintf("%s/wp-json/wc/v3/orders/%d", s.o.SiteURL, idOf(o))}},
+		"self":       []any{map[string]any{"href": fmt.Sprintf("%s/wp-json/wc/v3/orders/%d", s.o.SiteURL, fakeplatform.IDOf(o))}},
 		"collection": []any{map[string]any{"href": s.o.SiteURL + "/wp-json/wc/v3/orders"}},
 	}
 	return c
@@ -462,14 +462,14 @@ func (s *Server) putOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in map[string]any
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.fail(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
 		return
 	}
 	if st, has := in["status"]; has {
 		valid := false
 		for _, v := range OrderStatuses {
-			if str(st) == v {
+			if fakeplatform.JSONString(st) == v {
 				valid = true
 			}
 		}
@@ -533,7 +533,7 @@ func (s *Server) createNote(w http.ResponseWriter, r *http.Request) {
 		CustomerNote bool   `json:"customer_note"`
 		AddedByUser  bool   `json:"added_by_user"`
 	}
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.fail(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
 		return
 	}
@@ -588,7 +588,7 @@ func (s *Server) createTracking(w http.ResponseWriter, r *http.Request) {
 		CustomTrackingProvider string `json:"custom_tracking_provider"`
 		CustomTrackingLink     string `json:"custom_tracking_link"`
 	}
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.fail(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -85,22 +84,22 @@ func (s *Server) AddOrder(raw []byte) (int64, error) {
 	if err := dec.Decode(&o); err != nil {
 		return 0, orderhub.WrapError(orderhub.EInvalid, err, "woocommercetest: order is not a JSON object")
 	}
-	id := idOf(o)
+	id := fakeplatform.IDOf(o)
 	if id <= 0 {
 		return 0, orderhub.Errorf(orderhub.EInvalid, "woocommercetest: order has no integer id")
 	}
 	now := s.Clock()
 	for _, k := range []string{"date_created", "date_modified"} {
-		if str(o[k+"_gmt"]) == "" {
-			if loc := str(o[k]); loc != "" {
+		if fakeplatform.JSONString(o[k+"_gmt"]) == "" {
+			if loc := fakeplatform.JSONString(o[k]); loc != "" {
 				if t, err := parseWooTime(loc, s.o.Location); err == nil {
 					o[k+"_gmt"] = gmt(t)
 					continue
 				}
 			}
 			o[k], o[k+"_gmt"] = s.local(now), gmt(now)
-		} else if str(o[k]) == "" {
-			t, _ := parseWooTime(str(o[k+"_gmt"]), time.UTC)
+		} else if fakeplatform.JSONString(o[k]) == "" {
+			t, _ := parseWooTime(fakeplatform.JSONString(o[k+"_gmt"]), time.UTC)
 			o[k] = s.local(t)
 		}
 	}
@@ -153,20 +152,20 @@ func (s *Server) UpdateOrder(id int64, f func(order map[string]any)) error {
 	if !ok {
 		return orderhub.Errorf(orderhub.ENotFound, "woocommercetest: no order %d", id)
 	}
-	before := str(o["date_modified_gmt"])
+	before := fakeplatform.JSONString(o["date_modified_gmt"])
 	f(o)
 	now := s.Clock()
-	if str(o["date_modified_gmt"]) == before {
+	if fakeplatform.JSONString(o["date_modified_gmt"]) == before {
 		o["date_modified"], o["date_modified_gmt"] = s.local(now), gmt(now)
 	}
-	switch str(o["status"]) {
+	switch fakeplatform.JSONString(o["status"]) {
 	case "completed":
-		if str(o["date_completed_gmt"]) == "" {
+		if fakeplatform.JSONString(o["date_completed_gmt"]) == "" {
 			o["date_completed"], o["date_completed_gmt"] = s.local(now), gmt(now)
 		}
 		fallthrough
 	case "processing":
-		if str(o["date_paid_gmt"]) == "" {
+		if fakeplatform.JSONString(o["date_paid_gmt"]) == "" {
 			o["date_paid"], o["date_paid_gmt"] = s.local(now), gmt(now)
 		}
 	}
@@ -296,7 +295,7 @@ func validStatus(s string) bool { return s == "active" || s == "paused" || s == 
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	var in hookInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.fail(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
 		return
 	}
@@ -359,7 +358,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	id, _ := pathID(r)
 	var in hookInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := fakeplatform.DecodeBody(r, &in); err != nil {
 		s.fail(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
 		return
 	}
@@ -443,36 +442,6 @@ func parseWooTime(v string, loc *time.Location) (time.Time, error) {
 }
 
 func gmtTime(o map[string]any, key string) time.Time {
-	t, _ := parseWooTime(str(o[key]), time.UTC)
+	t, _ := parseWooTime(fakeplatform.JSONString(o[key]), time.UTC)
 	return t
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	}
-	return fmt.Sprint(v)
-}
-
-func idOf(o map[string]any) int64 {
-	id, _ := strconv.ParseInt(str(o["id"]), 10, 64)
-	return id
-}
-
-func decodeBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
