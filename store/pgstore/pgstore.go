@@ -11,7 +11,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -134,19 +133,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(lockKey)) }()
 
-	sub, err := fs.Sub(migrationFS, "migrations")
-	if err != nil {
-		return err
-	}
-	ms, err := sqlcore.ReadMigrations(sub)
-	if err != nil {
-		return err
-	}
-	now := s.opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	if err := sqlcore.Migrate(ctx, s.d, pgQuerier{s.pool}, s.runTx, ms, now); err != nil {
+	if err := sqlcore.MigrateFS(ctx, s.d, pgQuerier{s.pool}, s.runTx, migrationFS, s.opts.Now); err != nil {
 		return err
 	}
 	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.logger})

@@ -218,3 +218,20 @@ func ReadQueries(fsys fs.FS, dir string) (Queries, error) {
 	}
 	return all, nil
 }
+
+// MigrateFS applies the numbered migrations in the "migrations" folder of
+// fsys, as Migrate does; now is time.Now when nil.
+func MigrateFS(ctx context.Context, d Dialect, pool Querier, run TxRunner, fsys fs.FS, now func() time.Time) error {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		return err
+	}
+	ms, err := ReadMigrations(sub)
+	if err != nil {
+		return err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return Migrate(ctx, d, pool, run, ms, now)
+}

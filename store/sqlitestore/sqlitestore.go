@@ -14,7 +14,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -134,19 +133,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 
 // Migrate applies orderhub's migrations, then River's.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationFS, "migrations")
-	if err != nil {
-		return err
-	}
-	ms, err := sqlcore.ReadMigrations(sub)
-	if err != nil {
-		return err
-	}
-	now := s.opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	if err := sqlcore.Migrate(ctx, s.d, sqlQuerier{s.db}, s.runTx, ms, now); err != nil {
+	if err := sqlcore.MigrateFS(ctx, s.d, sqlQuerier{s.db}, s.runTx, migrationFS, s.opts.Now); err != nil {
 		return err
 	}
 	m, err := rivermigrate.New(riversqlite.New(s.db), &rivermigrate.Config{Logger: s.logger})
