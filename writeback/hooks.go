@@ -28,7 +28,8 @@ func (s *Service) Progressed(ctx context.Context, tx store.Tx, before, after ord
 	if !NeedsWriteBack(before, after) {
 		return nil
 	}
-	_, err := tx.InsertJob(ctx, FulfillmentArgs{FulfillmentID: after.ID, TrackingNumber: after.TrackingNumber}, s.InsertOpts())
+	args := FulfillmentArgs{FulfillmentID: after.ID, TrackingNumber: after.TrackingNumber, Shipped: shipped(after.Status)}
+	_, err := tx.InsertJob(ctx, args, s.InsertOpts())
 	return err
 }
 
@@ -42,10 +43,11 @@ func NeedsWriteBack(before, after orderhub.Fulfillment) bool {
 	if after.TrackingNumber != "" && after.TrackingNumber != before.TrackingNumber {
 		return true
 	}
-	shipped := func(st orderhub.FulfillmentStatus) bool {
-		return st == orderhub.FulfillmentShipped || st == orderhub.FulfillmentDelivered
-	}
 	return shipped(after.Status) && !shipped(before.Status)
+}
+
+func shipped(st orderhub.FulfillmentStatus) bool {
+	return st == orderhub.FulfillmentShipped || st == orderhub.FulfillmentDelivered
 }
 
 func (s *Service) note(ctx context.Context, tx store.Tx, orderID, key, text string) error {

@@ -54,10 +54,13 @@ const ActorWriteBack = "orderhub-writeback"
 
 // FulfillmentArgs asks for a fulfillment to be written back with the
 // tracking number it had when the job was made ("" when it shipped
-// without one).
+// without one). Shipped tells the job made when it shipped from the one
+// made when its label brought the tracking number: jobs are unique by
+// arguments, and only the later one may see the whole order shipped.
 type FulfillmentArgs struct {
 	FulfillmentID  string `json:"fulfillment_id"`
 	TrackingNumber string `json:"tracking_number,omitempty"`
+	Shipped        bool   `json:"shipped,omitempty"`
 }
 
 // Kind implements river.JobArgs.

@@ -455,6 +455,30 @@ func TestWriteBackNotesForCancellationsAndFills(t *testing.T) {
 	require.Contains(t, note, "[orderhub fill-"+res.Backorders[0].ID+"-2]")
 }
 
+// TestWriteBackShipsAfterLabel covers a label whose tracking number is
+// written back before the parcel ships: the shipping itself is written back
+// too, so WooCommerce's order becomes completed and BigCommerce's Shipped.
+func TestWriteBackShipsAfterLabel(t *testing.T) {
+	b := setup(t, options{})
+	b.start(t)
+	ctx := context.Background()
+	for i, platform := range []string{orderhub.PlatformWooCommerce, orderhub.PlatformBigCommerce} {
+		p := b.place(t, platform, 40+i)
+		_, err := b.alloc.Advance(ctx, allocator.Progress{FulfillmentID: p.fulfillment.ID, Status: orderhub.FulfillmentSubmitted,
+			Carrier: "UPS", TrackingNumber: "1ZL", Actor: "test"})
+		require.NoError(t, err)
+		b.settle(t, 30*time.Second)
+		if platform == orderhub.PlatformWooCommerce {
+			raw, _ := b.woo.Order(p.remoteID)
+			require.NotContains(t, string(raw), `"status":"completed"`, "not shipped yet")
+		}
+		b.ship(t, p, "UPS", "1ZL")
+		b.settle(t, 30*time.Second)
+		b.landed(t, p, "1ZL")
+	}
+	require.Equal(t, 4, b.countJobs(t, writeback.FulfillmentArgs{}.Kind(), rivertype.JobStateCompleted), "one job for the label and one for the shipping, per order")
+}
+
 func TestNeedsWriteBack(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
