@@ -154,6 +154,16 @@ type Shop struct {
 	// ShipmentTracking says the WooCommerce store runs the Shipment
 	// Tracking extension, so tracking is written through its endpoint.
 	ShipmentTracking bool `yaml:"shipment_tracking"`
+	// RateLimit overrides orderhub's pace of API calls to this shop, shared
+	// by every instance through Redis: e.g. a Shopify Plus shop, which has
+	// ten times the standard budget. Nil keeps the platform's default.
+	RateLimit *RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit is a sustained rate of API calls and a burst.
+type RateLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"` // calls allowed at once; 1 when 0
 }
 
 // HeaderAuth is a header name and the exact value a caller must send.

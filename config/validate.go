@@ -325,6 +325,14 @@ func (v *validator) shops() {
 		v.unused(p+".store_hash", s.StoreHash != "" && s.Platform != PlatformBigCommerce, "bigcommerce shops")
 		v.unused(p+".client_secret", s.ClientSecret != "" && s.Platform != PlatformBigCommerce, "bigcommerce shops")
 		v.unused(p+".webhook_auth_header", s.WebhookAuthHeader != nil && s.Platform != PlatformBigCommerce, "bigcommerce shops")
+		if r := s.RateLimit; r != nil {
+			if !(r.PerSecond > 0) {
+				v.add(p+".rate_limit.per_second", r.PerSecond, "must be more than 0")
+			}
+			if r.Burst < 0 {
+				v.add(p+".rate_limit.burst", r.Burst, "must not be negative")
+			}
+		}
 	}
 	v.unique("shops", ids)
 }

@@ -49,8 +49,10 @@ type Options struct {
 	Prefix string
 	// Rate applies to every key without an entry in Rates.
 	Rate Rate
-	// Rates by key prefix: a key "shopify:acme" takes Rates["shopify"]
-	// (the part before the first ':'), so each platform gets its own pace.
+	// Rates by key or key prefix: a key "shopify:acme" takes
+	// Rates["shopify:acme"] when there is one, else Rates["shopify"] (the
+	// part before the first ':'), so each platform gets its own pace and a
+	// shop may have its own.
 	Rates map[string]Rate
 	// Logger reports fallbacks to the in-process bucket; nil discards.
 	Logger *slog.Logger
@@ -119,6 +121,9 @@ func (l *Limiter) Close() error {
 }
 
 func (l *Limiter) rate(key string) (string, Rate) {
+	if r, ok := l.o.Rates[key]; ok {
+		return key, r
+	}
 	name, _, _ := strings.Cut(key, ":")
 	if r, ok := l.o.Rates[name]; ok {
 		return name, r

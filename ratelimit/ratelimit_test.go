@@ -61,7 +61,7 @@ func maxInWindow(grants []time.Time, w time.Duration) int {
 func TestInProcessBucketPacesPerKey(t *testing.T) {
 	clock := newClock()
 	l, err := ratelimit.New(ratelimit.Options{Rate: ratelimit.Rate{PerSecond: 5, Burst: 2}, Now: clock.Now, Sleep: clock.Sleep,
-		Rates: map[string]ratelimit.Rate{"bigcommerce": {PerSecond: 1, Burst: 1}}})
+		Rates: map[string]ratelimit.Rate{"bigcommerce": {PerSecond: 1, Burst: 1}, "bigcommerce:plus": {PerSecond: 10, Burst: 1}}})
 	require.NoError(t, err)
 	require.False(t, l.Shared())
 	ctx := context.Background()
@@ -86,6 +86,12 @@ func TestInProcessBucketPacesPerKey(t *testing.T) {
 	before = clock.Now()
 	require.NoError(t, l.Wait(ctx, "bigcommerce:store"))
 	require.Equal(t, time.Second, clock.Now().Sub(before))
+
+	// A shop with its own rate.
+	require.NoError(t, l.Wait(ctx, "bigcommerce:plus"))
+	before = clock.Now()
+	require.NoError(t, l.Wait(ctx, "bigcommerce:plus"))
+	require.Equal(t, 100*time.Millisecond, clock.Now().Sub(before))
 }
 
 func TestPauseHoldsEveryCallOfTheKey(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,18 @@ var writebackRates = map[string]ratelimit.Rate{
 	config.PlatformShopify:     {PerSecond: 4, Burst: 8},
 	config.PlatformWooCommerce: {PerSecond: 5, Burst: 10},
 	config.PlatformBigCommerce: {PerSecond: 4, Burst: 10},
+}
+
+// shopRates are writebackRates plus each shop's own rate_limit, keyed
+// "platform:shop" as the API clients' limiter keys are.
+func shopRates(cfg config.Config) map[string]ratelimit.Rate {
+	rates := maps.Clone(writebackRates)
+	for _, s := range cfg.Shops {
+		if r := s.RateLimit; r != nil {
+			rates[s.Platform+":"+s.ID] = ratelimit.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
+		}
+	}
+	return rates
 }
 
 // writebackQueues are the River queues write-back adds to NewApp's.
@@ -200,12 +213,13 @@ type writebackWiring struct {
 func (w *writebackWiring) build() {
 	w.once.Do(func() {
 		a := w.a
-		lim, err := ratelimit.New(ratelimit.Options{RedisURL: a.cfg.Redis, Rates: writebackRates,
+		rates := shopRates(a.cfg)
+		lim, err := ratelimit.New(ratelimit.Options{RedisURL: a.cfg.Redis, Rates: rates,
 			Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}, Logger: a.logger.With("component", "ratelimit")})
 		if err != nil {
 			// wireWriteback checked the URL; pace in-process rather than not at all.
 			a.logger.Error("rate limiter: redis unusable; pacing in-process", "err", err)
-			lim, _ = ratelimit.New(ratelimit.Options{Rates: writebackRates, Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}})
+			lim, _ = ratelimit.New(ratelimit.Options{Rates: rates, Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}})
 		}
 		w.limiter = lim
 		w.svc = &writeback.Service{Store: a.store, Platforms: writebackPlatforms(a, lim), Metrics: a.Metrics(),
