@@ -89,6 +89,7 @@ type Config struct {
 	Alerts        Alerts        `yaml:"alerts"`
 	Webhooks      Webhooks      `yaml:"webhooks"`
 	Reconcile     Reconcile     `yaml:"reconcile"`
+	Jobs      Jobs      `yaml:"jobs"`
 
 	// emptyRefs maps a field path to the ${VAR} references in it that
 	// expanded to nothing, so "is required" can say which variable to set.
@@ -283,6 +284,15 @@ type Webhooks struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
+// Jobs configures background work shared by every instance.
+type Jobs struct {
+	// RescueAfter is how long a job, or a claimed batch of webhooks, that an
+	// instance was running when it died waits before another instance takes
+	// it up. Every job is idempotent, so one that really runs longer than
+	// this is at worst done twice, never applied twice.
+	RescueAfter time.Duration `yaml:"rescue_after"`
+}
+
 // Reconcile configures the periodic pass that fetches orders a platform
 // failed to deliver by webhook.
 type Reconcile struct {
@@ -307,6 +317,7 @@ func Default() Config {
 		Alerts:    Alerts{StuckAfter: 24 * time.Hour},
 		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20},
 		Reconcile: Reconcile{Interval: 15 * time.Minute},
+		Jobs:      Jobs{RescueAfter: 5 * time.Minute},
 	}
 }
 

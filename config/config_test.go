@@ -368,6 +368,8 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`shops[0].id: is required`}, ""},
 		{"platform", func(c *config.Config) { c.Shops[0].Platform = "magento" },
 			[]string{`shops[0].platform: "magento" is not one of shopify, woocommerce, bigcommerce`}, ""},
+		{"rescue after", func(c *config.Config) { c.Jobs.RescueAfter = time.Second },
+			[]string{`jobs.rescue_after: 1s must be at least 10s`}, ""},
 		{"rate limit", func(c *config.Config) { c.Shops[1].RateLimit = &config.RateLimit{PerSecond: 0, Burst: -1} },
 			[]string{`shops[1].rate_limit.per_second: 0 must be more than 0`, `shops[1].rate_limit.burst: -1 must not be negative`}, ""},
 		{"shopify domain", func(c *config.Config) { c.Shops[0].Domain = "" },

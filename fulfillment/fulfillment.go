@@ -64,10 +64,17 @@ type Worker struct {
 	// Executors by source kind: warehouse, 3pl, supplier.
 	Executors map[string]Executor
 	Logger    *slog.Logger
+	// MaxTimeout, when set and shorter, replaces JobTimeout.
+	MaxTimeout time.Duration
 }
 
 // Timeout implements river.Worker.
-func (w *Worker) Timeout(*river.Job[orderhub.FulfillmentArgs]) time.Duration { return JobTimeout }
+func (w *Worker) Timeout(*river.Job[orderhub.FulfillmentArgs]) time.Duration {
+	if w.MaxTimeout > 0 && w.MaxTimeout < JobTimeout {
+		return w.MaxTimeout
+	}
+	return JobTimeout
+}
 
 // Work executes a pending fulfillment once; any other status means it was
 // executed already and the job has nothing to do. A rate limit that asks

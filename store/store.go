@@ -107,6 +107,10 @@ type Options struct {
 	PeriodicJobs []*river.PeriodicJob
 	// MaxConns caps the connection pool; 0 picks a sensible size.
 	MaxConns int
+	// RescueAfter is how long a job may stay running before River takes it
+	// as left by a dead process and runs it again; River's default (1 h)
+	// when 0. Jobs without a timeout of their own get at most this long.
+	RescueAfter time.Duration
 }
 
 // CreateOrderParams are the inputs of CreateOrder. Order.ID and line ids are

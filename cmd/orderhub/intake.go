@@ -89,7 +89,7 @@ type intakeWiring struct {
 }
 
 func (in *intakeWiring) processor() *webhooks.Processor {
-	p := &webhooks.Processor{Store: in.a.store, Logger: in.a.logger, Now: in.a.now, BigCommerce: in.clients,
+	p := &webhooks.Processor{Store: in.a.store, Logger: in.a.logger, Now: in.a.now, BigCommerce: in.clients, Lease: in.a.cfg.Jobs.RescueAfter,
 		Changed: func(ctx context.Context, shopID, orderID string) {
 			in.a.Live().Publish(ctx, live.Event{Type: live.OrderChanged, ShopID: shopID, OrderID: orderID, Note: "webhook"})
 		}}
@@ -113,7 +113,7 @@ func (w *intakeDrainWorker) Work(ctx context.Context, job *river.Job[orderhub.Pr
 }
 
 func (w *intakeDrainWorker) Timeout(job *river.Job[orderhub.ProcessReceiptsArgs]) time.Duration {
-	return (&webhooks.DrainWorker{}).Timeout(job)
+	return w.in.a.jobTimeout((&webhooks.DrainWorker{}).Timeout(job))
 }
 
 type intakeReconcileWorker struct {
@@ -126,7 +126,7 @@ func (w *intakeReconcileWorker) Work(ctx context.Context, job *river.Job[webhook
 }
 
 func (w *intakeReconcileWorker) Timeout(job *river.Job[webhooks.ReconcileArgs]) time.Duration {
-	return w.in.reconciler().Timeout(job)
+	return w.in.a.jobTimeout(w.in.reconciler().Timeout(job))
 }
 
 // platformClients holds one API client per shop and adapts them to the

@@ -204,7 +204,7 @@ func (w *sourcePollWorker) Work(ctx context.Context, job *river.Job[fulfillment.
 }
 
 func (w *sourcePollWorker) Timeout(*river.Job[fulfillment.ShipBobPollArgs]) time.Duration {
-	return fulfillment.JobTimeout
+	return w.a.jobTimeout(fulfillment.JobTimeout)
 }
 
 // providerWebhooks registers (sub "register") or lists (sub "list") the

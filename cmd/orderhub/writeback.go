@@ -277,7 +277,7 @@ func (x *wbFulfillmentWorker) Work(ctx context.Context, job *river.Job[writeback
 }
 
 func (x *wbFulfillmentWorker) Timeout(job *river.Job[writeback.FulfillmentArgs]) time.Duration {
-	return writeback.JobTimeout
+	return x.w.a.jobTimeout(writeback.JobTimeout)
 }
 
 type wbNoteWorker struct {
@@ -290,7 +290,7 @@ func (x *wbNoteWorker) Work(ctx context.Context, job *river.Job[writeback.NoteAr
 }
 
 func (x *wbNoteWorker) Timeout(job *river.Job[writeback.NoteArgs]) time.Duration {
-	return writeback.JobTimeout
+	return x.w.a.jobTimeout(writeback.JobTimeout)
 }
 
 type noticeSendWorker struct {

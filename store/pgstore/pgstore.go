@@ -77,6 +77,10 @@ func Open(ctx context.Context, url string, opts store.Options) (*Store, error) {
 	s := &Store{pool: pool, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "postgres", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) }}
 	rcfg := &river.Config{Logger: logger}
+	if opts.RescueAfter > 0 {
+		rcfg.RescueStuckJobsAfter = opts.RescueAfter
+		rcfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)
+	}
 	if opts.Workers != nil {
 		rcfg.Workers = opts.Workers
 		rcfg.Queues = opts.Queues

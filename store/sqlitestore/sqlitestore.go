@@ -89,6 +89,10 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	s := &Store{db: db, path: path, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "sqlite", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }}
 	cfg := &river.Config{Logger: logger}
+	if opts.RescueAfter > 0 {
+		cfg.RescueStuckJobsAfter = opts.RescueAfter
+		cfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)
+	}
 	if opts.Workers != nil {
 		cfg.Workers = opts.Workers
 		cfg.Queues = opts.Queues
