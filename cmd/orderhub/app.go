@@ -94,6 +94,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	if a.nwork > 0 {
 		opts.Workers = a.workers
 	}
+	opts.RescueAfter = cfg.Jobs.RescueAfter
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.intakePeriodicJobs()...)
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.operatorPeriodicJobs()...)
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.sourcePeriodicJobs()...)
@@ -112,6 +113,15 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	}
 	a.routes()
 	return a, nil
+}
+
+// jobTimeout caps a job's own timeout at jobs.rescue_after, so a job is
+// over before another instance could take it as abandoned.
+func (a *App) jobTimeout(own time.Duration) time.Duration {
+	if r := a.cfg.Jobs.RescueAfter; r > 0 && r < own {
+		return r
+	}
+	return own
 }
 
 // registerWorkers adds every job worker this process runs. River needs
@@ -155,6 +165,7 @@ func (a *App) wire() error {
 	}
 	a.fulfilWorker.Executors = a.fulfilExecute
 	a.fulfilWorker.Logger = a.logger
+	a.fulfilWorker.MaxTimeout = a.cfg.Jobs.RescueAfter
 	a.noticeWorker.Store = a.store
 	a.noticeWorker.Deliverer = a.noticeDeliverer()
 	if err := a.wireWriteback(); err != nil {
