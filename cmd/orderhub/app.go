@@ -21,6 +21,7 @@ import (
 	"github.com/orderhub/orderhub/fulfillment"
 	"github.com/orderhub/orderhub/httpjson"
 	"github.com/orderhub/orderhub/notify"
+	"github.com/orderhub/orderhub/ratelimit"
 	"github.com/orderhub/orderhub/routing"
 	"github.com/orderhub/orderhub/store"
 	"github.com/orderhub/orderhub/store/pgstore"
@@ -49,6 +50,9 @@ type App struct {
 
 	opOnce sync.Once
 	op     *operator // metrics, live updates, alerts, job UI
+
+	limOnce sync.Once
+	lim     *ratelimit.Limiter // every call to a shop's API waits on it
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -276,6 +280,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
+	}
+	if a.lim != nil { // every job has stopped: nothing waits on it any more
+		_ = a.lim.Close()
 	}
 	return err
 }

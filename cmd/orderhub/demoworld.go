@@ -22,14 +22,19 @@ type fakeWorld struct {
 }
 
 // startFakeWorld starts a fake for every shop in cfg and points the shop's
-// api_base_url at it. The fakes accept exactly the shop's credentials.
+// api_base_url at it. The fakes accept exactly the shop's credentials, and
+// a shop with a rate_limit gets the API quota of a plan that allows it.
 func startFakeWorld(cfg *config.Config) *fakeWorld {
 	w := &fakeWorld{shopify: map[string]*shopifytest.Server{}, woo: map[string]*woocommercetest.Server{}, bc: map[string]*bigcommercetest.Server{}}
 	for i := range cfg.Shops {
 		s := &cfg.Shops[i]
 		switch s.Platform {
 		case config.PlatformShopify:
-			f := shopifytest.NewServer(shopifytest.Options{AccessToken: s.AccessToken, ShopDomain: s.Domain, APIVersion: s.APIVersion, WebhookSecret: s.WebhookSecret})
+			o := shopifytest.Options{AccessToken: s.AccessToken, ShopDomain: s.Domain, APIVersion: s.APIVersion, WebhookSecret: s.WebhookSecret}
+			if r := s.RateLimit; r != nil { // the shop's plan allows the pace it is configured for
+				o.LeakRate, o.BucketSize = r.PerSecond, max(shopifytest.DefaultBucketSize, 2*r.Burst)
+			}
+			f := shopifytest.NewServer(o)
 			w.shopify[s.ID] = f
 			w.closers = append(w.closers, f.Close)
 			s.APIBaseURL = f.URL
@@ -39,7 +44,11 @@ func startFakeWorld(cfg *config.Config) *fakeWorld {
 			w.closers = append(w.closers, f.Close)
 			s.APIBaseURL = f.URL
 		case config.PlatformBigCommerce:
-			f := bigcommercetest.NewServer(bigcommercetest.Options{StoreHash: s.StoreHash, StoreID: "1001", AccessToken: s.AccessToken, ClientSecret: s.ClientSecret})
+			o := bigcommercetest.Options{StoreHash: s.StoreHash, StoreID: "1001", AccessToken: s.AccessToken, ClientSecret: s.ClientSecret}
+			if r := s.RateLimit; r != nil {
+				o.Quota, o.Window = int(r.PerSecond*30), 30*time.Second
+			}
+			f := bigcommercetest.NewServer(o)
 			w.bc[s.ID] = f
 			w.closers = append(w.closers, f.Close)
 			s.APIBaseURL = f.URL

@@ -22,6 +22,7 @@ import (
 	"github.com/orderhub/orderhub/connectors/shopify"
 	"github.com/orderhub/orderhub/connectors/woocommerce"
 	"github.com/orderhub/orderhub/httpjson"
+	"github.com/orderhub/orderhub/ratelimit"
 	"github.com/orderhub/orderhub/webhooks"
 )
 
@@ -148,7 +149,9 @@ func newPlatformClients(a *App) *platformClients {
 	c := &platformClients{shopify: map[string]*shopify.Client{}, woo: map[string]*woocommerce.Client{},
 		bc: map[string]*bigcommerce.Client{}, broken: map[string]error{}}
 	for _, s := range a.cfg.Shops {
-		o := apiclient.Options{Shop: s.ID, Logger: a.logger, Now: a.now}
+		lim, key := a.limiter(), s.Platform+":"+s.ID
+		o := apiclient.Options{Shop: s.ID, Logger: a.logger, Now: a.now, Limiter: lim, LimiterKey: key,
+			HTTPClient: ratelimit.HTTPClient(nil, lim, key)}
 		var err error
 		switch s.Platform {
 		case config.PlatformShopify:

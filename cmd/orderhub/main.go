@@ -47,6 +47,9 @@ Usage:
                                     set stock per location from a CSV (location,sku,on_hand)
   orderhub webhooks register|list --config FILE [--shop ID]
                                     create (idempotently) or show the platforms' webhook subscriptions
+  orderhub load [--orders N] [--rate R] [--database URL] [--redis URL] [--instances N [--kill K]] [--ship]
+                                    drive hubs with signed webhooks of every platform; report throughput,
+                                    latency and a same-run baseline, and check exactly-once processing
   orderhub version                  print the version
 `
 
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
 	case "inventory":
 		err = cmdInventory(ctx, args[1:], stdout, stderr)
+	case "load":
+		err = cmdLoad(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "orderhub", buildVersion())
 		return 0

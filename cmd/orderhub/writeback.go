@@ -49,6 +49,23 @@ var writebackRates = map[string]ratelimit.Rate{
 	config.PlatformBigCommerce: {PerSecond: 4, Burst: 10},
 }
 
+// limiter is the per-shop pace of every API call this process makes, to
+// write back and to fetch orders, shared through Redis when there is one.
+func (a *App) limiter() *ratelimit.Limiter {
+	a.limOnce.Do(func() {
+		rates := shopRates(a.cfg)
+		lim, err := ratelimit.New(ratelimit.Options{RedisURL: a.cfg.Redis, Rates: rates,
+			Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}, Logger: a.logger.With("component", "ratelimit")})
+		if err != nil {
+			// wireWriteback checked the URL; pace in-process rather than not at all.
+			a.logger.Error("rate limiter: redis unusable; pacing in-process", "err", err)
+			lim, _ = ratelimit.New(ratelimit.Options{Rates: rates, Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}})
+		}
+		a.lim = lim
+	})
+	return a.lim
+}
+
 // shopRates are writebackRates plus each shop's own rate_limit, keyed
 // "platform:shop" as the API clients' limiter keys are.
 func shopRates(cfg config.Config) map[string]ratelimit.Rate {
@@ -213,14 +230,7 @@ type writebackWiring struct {
 func (w *writebackWiring) build() {
 	w.once.Do(func() {
 		a := w.a
-		rates := shopRates(a.cfg)
-		lim, err := ratelimit.New(ratelimit.Options{RedisURL: a.cfg.Redis, Rates: rates,
-			Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}, Logger: a.logger.With("component", "ratelimit")})
-		if err != nil {
-			// wireWriteback checked the URL; pace in-process rather than not at all.
-			a.logger.Error("rate limiter: redis unusable; pacing in-process", "err", err)
-			lim, _ = ratelimit.New(ratelimit.Options{Rates: rates, Rate: ratelimit.Rate{PerSecond: 4, Burst: 8}})
-		}
+		lim := a.limiter()
 		w.limiter = lim
 		w.svc = &writeback.Service{Store: a.store, Platforms: writebackPlatforms(a, lim), Metrics: a.Metrics(),
 			Logger: a.logger.With("job", "writeback")}
