@@ -66,6 +66,7 @@ type loadStats struct {
 	Acked      int64 // answered 200
 	Rejected   int64 // answered anything else
 	Failed     int64 // no answer (connection refused or reset, timeout)
+	Retries    int64 // deliveries sent again after no answer or a 5xx
 	Statuses   map[int]int64
 	Errors     []string // the first few, to say what went wrong
 	Ack        []time.Duration
@@ -195,6 +196,10 @@ func (g *loadGenerator) next(i int) (*loadOrder, []loadDelivery, error) {
 	return o, []loadDelivery{created1}, nil
 }
 
+// loadAttempts is how often a delivery is tried before the generator gives
+// up on it, as a platform would after its retries.
+const loadAttempts = 10
+
 // runLoad sends the run's deliveries and measures each answer. It returns
 // when every delivery has been answered or has failed, or ctx ends.
 func runLoad(ctx context.Context, o loadOptions, shops []config.Shop, world *fakeWorld) (*loadStats, error) {
@@ -222,30 +227,44 @@ func runLoad(ctx context.Context, o loadOptions, shops []config.Shop, world *fak
 		go func() {
 			defer wg.Done()
 			for d := range queue {
-				target := o.Targets[int(sent.Add(1))%len(o.Targets)]
-				status, took, err := postDelivery(ctx, client, target+d.path, d.header, d.body)
-				mu.Lock()
-				st.Deliveries++
-				if d.dup {
-					st.Duplicates++
-				}
-				switch {
-				case err != nil:
-					st.Failed++
-					if len(st.Errors) < 5 {
-						st.Errors = append(st.Errors, err.Error())
+				// Like a platform, retry what got no answer or a 5xx, with
+				// backoff, on the next hub.
+				for attempt := 0; ; attempt++ {
+					target := o.Targets[int(sent.Add(1))%len(o.Targets)]
+					status, took, err := postDelivery(ctx, client, target+d.path, d.header, d.body)
+					mu.Lock()
+					st.Deliveries++
+					if d.dup && attempt == 0 {
+						st.Duplicates++
 					}
-				case status == http.StatusOK:
-					st.Acked++
-					st.Ack = append(st.Ack, took)
-					d.order.acked.Store(true)
-				default:
-					st.Rejected++
+					if attempt > 0 {
+						st.Retries++
+					}
+					switch {
+					case err != nil:
+						st.Failed++
+						if len(st.Errors) < 5 {
+							st.Errors = append(st.Errors, err.Error())
+						}
+					case status == http.StatusOK:
+						st.Acked++
+						st.Ack = append(st.Ack, took)
+						d.order.acked.Store(true)
+					default:
+						st.Rejected++
+					}
+					if err == nil {
+						st.Statuses[status]++
+					}
+					mu.Unlock()
+					if err == nil && status < 500 || attempt+1 >= loadAttempts || ctx.Err() != nil {
+						break
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(min(100*time.Millisecond<<attempt, 2*time.Second)):
+					}
 				}
-				if err == nil {
-					st.Statuses[status]++
-				}
-				mu.Unlock()
 			}
 		}()
 	}

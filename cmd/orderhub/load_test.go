@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderhub/orderhub/store/pgstore/pgtest"
+)
+
+// longLoad runs the crash and multi-instance tests at full length:
+//
+//	go test ./cmd/orderhub -run 'Crash|MultiInstance' -timeout 30m -args -long
+var longLoad = flag.Bool("long", false, "run the crash and multi-instance load tests at full length")
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// orderhubBinary builds the orderhub binary once per test run.
+func orderhubBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "orderhub-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "orderhub")
+		build := exec.Command("go", "build", "-o", binPath, ".")
+		var out bytes.Buffer
+		build.Stdout, build.Stderr = &out, &out
+		if err := build.Run(); err != nil {
+			binErr = err
+			binPath = out.String()
+		}
+	})
+	require.NoError(t, binErr, binPath)
+	return binPath
+}
+
+// redisURL is ORDERHUB_TEST_REDIS_URL when that Redis answers; without it
+// the test skips, and under CI=true it fails.
+func redisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("ORDERHUB_TEST_REDIS_URL")
+	fail := func(why string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis tests must run under CI=true: %s", why)
+		}
+		t.Skipf("skipping Redis test: %s (set ORDERHUB_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0)", why)
+	}
+	if u == "" {
+		fail("ORDERHUB_TEST_REDIS_URL is not set")
+	}
+	opts, err := redis.ParseURL(u)
+	require.NoError(t, err)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		fail("Redis is unreachable: " + err.Error())
+	}
+	return u
+}
+
+// dropRedisKeys deletes the keys a run left under orderhub's prefix that
+// name one of its shops.
+func dropRedisKeys(t *testing.T, url, suffix string) {
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, "orderhub:*"+suffix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
+}
+
+func randomSuffix(t *testing.T) string {
+	var b [4]byte
+	_, err := rand.Read(b[:])
+	require.NoError(t, err)
+	return "-t" + hex.EncodeToString(b[:])
+}
+
+// requireLoadHeld checks what every load test must show: every order
+// acknowledged, every acknowledged order routed, and every check held.
+func requireLoadHeld(t *testing.T, s loadSpec, res *loadResult, out string) {
+	t.Helper()
+	require.NotNil(t, res.Stats, out)
+	acked := 0
+	for _, o := range res.Stats.Orders {
+		if o.Acked() {
+			acked++
+		}
+	}
+	require.Equal(t, s.Orders, acked, "every order acknowledged in the end, retried as a platform would\n%s", out)
+	require.Zero(t, res.Unrouted, out)
+	require.Len(t, res.Routed, s.Orders, out)
+	require.GreaterOrEqual(t, len(res.Checks), 4, out)
+	for _, c := range res.Checks {
+		require.True(t, c.OK, "check %q: %s\n%s", c.Name, c.Detail, out)
+	}
+	require.Empty(t, res.Failed(), out)
+}
+
+// TestLoadInProcess runs a short load against a hub in this process on
+// SQLite: the report's figures are there and every check holds.
+func TestLoadInProcess(t *testing.T) {
+	t.Parallel()
+	s := loadSpec{Orders: 90, Concurrency: 16, Duplicates: 0.2, Reorder: 0.2, Locations: 5, SKUs: 60, ShopRate: 200,
+		RescueAfter: 15 * time.Second, Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 90 * time.Second, Seed: 3, Dir: t.TempDir()}
+	var out bytes.Buffer
+	res, err := runLoadSpec(context.Background(), s, &out)
+	require.NoError(t, err, out.String())
+	printLoadResult(&out, s, res)
+	requireLoadHeld(t, s, res, out.String())
+	require.Greater(t, res.Baseline.TxPerS, 0.0)
+	require.Greater(t, res.Stats.Duplicates, int64(0), "some deliveries were sent twice")
+	require.Equal(t, int64(len(res.Stats.Ack)), res.Stats.Acked)
+	require.Positive(t, res.Shipped, "fulfillments shipped through the carriers' callbacks")
+	require.Contains(t, out.String(), "× the baseline")
+	require.Contains(t, out.String(), "ack latency: p50")
+	require.Contains(t, out.String(), "webhook to routed: p50")
+}
+
+// TestCrashKill9 kills the `orderhub serve` process with SIGKILL three
+// times under load on SQLite and restarts it each time. Afterwards every
+// acknowledged webhook is an order processed exactly once, nothing was
+// written back twice, and stock is conserved. -long runs a longer load.
+func TestCrashKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real server processes")
+	}
+	t.Parallel()
+	s := loadSpec{Binary: orderhubBinary(t), Instances: 1, Kills: 3, KillEvery: 1500 * time.Millisecond,
+		Orders: 300, Rate: 100, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 200,
+		RescueAfter: 10 * time.Second, Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 5, Dir: t.TempDir()}
+	if *longLoad {
+		s.Orders, s.Rate, s.KillEvery, s.SKUs, s.Locations, s.Settle = 6000, 200, 8*time.Second, 2000, 20, 10*time.Minute
+	}
+	var out bytes.Buffer
+	res, err := runLoadSpec(context.Background(), s, &out)
+	if res != nil {
+		printLoadResult(&out, s, res)
+	}
+	require.NoError(t, err, out.String())
+	requireLoadHeld(t, s, res, out.String())
+	require.Len(t, res.Kills, 3, out.String())
+	for _, k := range res.Kills {
+		require.Contains(t, k, "killed at", out.String())
+	}
+	t.Log(out.String())
+}
+
+// TestMultiInstance runs three `orderhub serve` processes on one
+// PostgreSQL and one Redis with the webhooks spread over them, and kills
+// one for good under load: every order is processed exactly once, the
+// others take up its work, and each shop's rate limit holds across all
+// three (the fakes never see more calls in a second than one limit
+// allows).
+func TestMultiInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real server processes")
+	}
+	t.Parallel()
+	rurl := redisURL(t)
+	suffix := randomSuffix(t)
+	t.Cleanup(func() { dropRedisKeys(t, rurl, suffix) })
+	s := loadSpec{Binary: orderhubBinary(t), Instances: 3, Kills: 1, KillEvery: 2 * time.Second, NoRestart: true,
+		Database: pgtest.NewDatabase(t), Redis: rurl, ShopSuffix: suffix,
+		Orders: 150, Rate: 50, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 20,
+		RescueAfter: 10 * time.Second, Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 7, Dir: t.TempDir()}
+	if *longLoad {
+		s.Orders, s.Rate, s.SKUs, s.Locations, s.ShopRate, s.KillEvery, s.Settle = 3000, 200, 2000, 20, 100, 6*time.Second, 10*time.Minute
+	}
+	var out bytes.Buffer
+	res, err := runLoadSpec(context.Background(), s, &out)
+	if res != nil {
+		printLoadResult(&out, s, res)
+	}
+	require.NoError(t, err, out.String())
+	requireLoadHeld(t, s, res, out.String())
+	require.Len(t, res.Kills, 1, out.String())
+	rates := 0
+	for _, c := range res.Checks {
+		if strings.HasPrefix(c.Name, "shared rate limit") {
+			rates++
+		}
+	}
+	require.Equal(t, 3, rates, "one rate check per shop\n%s", out.String())
+	t.Log(out.String())
+}
