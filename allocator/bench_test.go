@@ -124,36 +124,71 @@ func BenchmarkHotSKUReserve(b *testing.B) {
 // the whole routing transaction (plan, reserve, fulfillment, events, jobs).
 func BenchmarkHotSKURoute(b *testing.B) {
 	forStores(b, func(b *testing.B, kind string) {
-		st := benchStore(b, kind)
-		ctx := context.Background()
-		nyc := orderhub.Location{ID: "nyc", Kind: orderhub.LocationWarehouse, Priority: 1}
-		a, err := allocator.New(allocator.Config{Store: st, Locations: []orderhub.Location{nyc},
-			Rules: routing.Rules{Order: []routing.Rule{routing.RulePriority}, AllowLineSplit: true}})
+		benchHotSKURoute(b, kind, func(a *allocator.Allocator) func(context.Context, string) (allocator.RouteResult, error) {
+			return a.Route
+		})
+	})
+}
+
+// BenchmarkHotSKURouteGrouped is BenchmarkHotSKURoute through a
+// GroupRouter wired as the app wires it (one committer on SQLite, four on
+// PostgreSQL): the 32 workers' routes share transactions.
+func BenchmarkHotSKURouteGrouped(b *testing.B) {
+	forStores(b, func(b *testing.B, kind string) {
+		committers := 1
+		if kind == "postgres" {
+			committers = 4
+		}
+		benchHotSKURoute(b, kind, func(a *allocator.Allocator) func(context.Context, string) (allocator.RouteResult, error) {
+			return allocator.NewGroupRouter(a, 0, committers).Route
+		})
+	})
+}
+
+// benchHotSKURoute routes b.N one-unit orders for one SKU from 32 workers
+// through the Route that with returns, then checks that every order was
+// routed once and nothing oversold.
+func benchHotSKURoute(b *testing.B, kind string, with func(*allocator.Allocator) func(context.Context, string) (allocator.RouteResult, error)) {
+	st := benchStore(b, kind)
+	ctx := context.Background()
+	nyc := orderhub.Location{ID: "nyc", Kind: orderhub.LocationWarehouse, Priority: 1}
+	a, err := allocator.New(allocator.Config{Store: st, Locations: []orderhub.Location{nyc},
+		Rules: routing.Rules{Order: []routing.Rule{routing.RulePriority}, AllowLineSplit: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	route := with(a)
+	if _, err := st.SetStock(ctx, store.SetStockParams{LocationID: "nyc", SKU: "HOT", OnHand: int64(b.N) + 1}); err != nil {
+		b.Fatal(err)
+	}
+	ids := make(chan string, b.N)
+	for i := 0; i < b.N; i++ {
+		o, err := st.CreateOrder(ctx, store.CreateOrderParams{Order: orderhub.Order{ShopID: "s", Platform: "shopify", ExternalID: fmt.Sprint(i),
+			Currency: "USD", Status: orderhub.StatusPaid, Lines: []orderhub.Line{{SKU: "HOT", Quantity: 1, RequiresShp: true, UnitPrice: orderhub.MustParseMoney("1.00", "USD")}}}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := st.SetStock(ctx, store.SetStockParams{LocationID: "nyc", SKU: "HOT", OnHand: int64(b.N) + 1}); err != nil {
-			b.Fatal(err)
-		}
-		ids := make(chan string, b.N)
-		for i := 0; i < b.N; i++ {
-			o, err := st.CreateOrder(ctx, store.CreateOrderParams{Order: orderhub.Order{ShopID: "s", Platform: "shopify", ExternalID: fmt.Sprint(i),
-				Currency: "USD", Status: orderhub.StatusPaid, Lines: []orderhub.Line{{SKU: "HOT", Quantity: 1, RequiresShp: true, UnitPrice: orderhub.MustParseMoney("1.00", "USD")}}}})
+		ids <- o.ID
+	}
+	close(ids)
+	var routed atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := route(ctx, <-ids)
 			if err != nil {
-				b.Fatal(err)
+				b.Error(err)
+				return
 			}
-			ids <- o.ID
+			if res.Skipped == "" {
+				routed.Add(1)
+			}
 		}
-		close(ids)
-		b.SetParallelism(16)
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := a.Route(ctx, <-ids); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
 	})
+	b.StopTimer()
+	l, err := st.GetStock(ctx, "nyc", "HOT")
+	if err != nil || l.Reserved > l.OnHand || l.Reserved != int64(b.N) || routed.Load() != int64(b.N) {
+		b.Fatalf("oversold or lost: %+v, %d of %d routed, %v", l, routed.Load(), b.N, err)
+	}
 }

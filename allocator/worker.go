@@ -13,11 +13,18 @@ import (
 type RouteWorker struct {
 	river.WorkerDefaults[orderhub.RouteOrderArgs]
 	Allocator *Allocator
+	// Group, when set, routes through group commit so that concurrent jobs
+	// share transactions; it must be built over Allocator.
+	Group *GroupRouter
 }
 
 // Work routes the order.
 func (w *RouteWorker) Work(ctx context.Context, job *river.Job[orderhub.RouteOrderArgs]) error {
-	res, err := w.Allocator.Route(ctx, job.Args.OrderID)
+	route := w.Allocator.Route
+	if w.Group != nil {
+		route = w.Group.Route
+	}
+	res, err := route(ctx, job.Args.OrderID)
 	if err != nil {
 		return err
 	}

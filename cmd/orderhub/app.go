@@ -90,7 +90,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now}
 	a.registerWorkers()
 	opts := store.Options{Logger: logger, Now: now, Queues: map[string]river.QueueConfig{
-		river.QueueDefault:         {MaxWorkers: 8},
+		river.QueueDefault:         {MaxWorkers: 32}, // a route job mostly waits for its group to commit; more waiting together make larger groups
 		allocator.QueueFulfillment: {MaxWorkers: 4},
 		allocator.QueueNotices:     {MaxWorkers: 2},
 		writeback.Queue:            {MaxWorkers: 4},
@@ -161,6 +161,14 @@ func (a *App) wire() error {
 		return fmt.Errorf("routing config: %w", err)
 	}
 	a.routeWorker.Allocator = a.alloc
+	// Concurrent routings share transactions (group commit), so a hot SKU's
+	// stock row is locked once per group: one committer on SQLite, which
+	// has one writer, a few on PostgreSQL, each with its own share of SKUs.
+	routeCommitters := 1
+	if a.store.Kind() == "postgres" {
+		routeCommitters = 4
+	}
+	a.routeWorker.Group = allocator.NewGroupRouter(a.alloc, 0, routeCommitters)
 	a.fulfilWorker.Store = a.store
 	if a.fulfilExecute == nil {
 		if a.fulfilExecute, err = a.sourceExecutors(); err != nil {
