@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,7 @@ type loadSpec struct {
 	// ShopSuffix is appended to every shop id, so runs sharing one Redis
 	// keep their rate-limit buckets apart.
 	ShopSuffix string
+	CPUProfile string // file for a CPU profile of the sending and routing phase
 }
 
 // loadResult is what a run measured and checked.
@@ -136,9 +138,11 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&s.Settle, "settle", 3*time.Minute, "how long to wait for routing and jobs to finish")
 	fs.Uint64Var(&s.Seed, "seed", 1, "random seed of the orders")
 	verbose := fs.Bool("v", false, "print the in-process hub's log")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the hub, when it runs in-process) from the first delivery until every order is routed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	s.CPUProfile = *cpuProfile
 	if *verbose {
 		s.Log = stderr
 	}
@@ -525,6 +529,7 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 
 	// Kill -9 under load.
 	loadCtx, stopKills := context.WithCancel(ctx)
+	defer stopKills()
 	var killWG sync.WaitGroup
 	if s.Kills > 0 && len(hubs) > 0 {
 		every := s.KillEvery
@@ -572,6 +577,18 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 		}
 	}()
 
+	if s.CPUProfile != "" {
+		f, err := os.Create(s.CPUProfile)
+		if err != nil {
+			return res, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return res, err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile() // if the run fails before routing ends
+	}
 	first := time.Now().UnixMicro() % 1_000_000_000 * 1000 // fresh order numbers per run
 	res.Stats, err = runLoad(ctx, loadOptions{Targets: targets, Orders: s.Orders, Rate: s.Rate, Concurrency: s.Concurrency,
 		Duplicates: s.Duplicates, Reorder: s.Reorder, SKUs: skus, Lines: 3, FirstNumber: first, Seed: s.Seed}, shops, world)
@@ -586,6 +603,9 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 
 	if res.Routed, res.LastRouted, res.Unrouted, err = routedLatencies(ctx, st, res.Stats, s.Settle); err != nil {
 		return res, err
+	}
+	if s.CPUProfile != "" {
+		pprof.StopCPUProfile()
 	}
 	for _, h := range hubs {
 		h.sample()

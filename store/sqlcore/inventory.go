@@ -113,7 +113,13 @@ func (c *Core) GetStock(ctx context.Context, locationID, sku string) (orderhub.S
 
 // ListStock implements store.InventoryTx.
 func (c *Core) ListStock(ctx context.Context, p store.ListStockParams) ([]orderhub.StockLevel, error) {
-	rows, err := c.q.Query(ctx, c.sql("ListStock"), p.SKUs == nil, mustJSON(nonNil(p.SKUs)), p.LocationIDs == nil, mustJSON(nonNil(p.LocationIDs)))
+	var rows Rows
+	var err error
+	if p.SKUs != nil {
+		rows, err = c.q.Query(ctx, c.sql("ListStockForSKUs"), mustJSON(p.SKUs), p.LocationIDs == nil, mustJSON(nonNil(p.LocationIDs)))
+	} else {
+		rows, err = c.q.Query(ctx, c.sql("ListStock"), true, "[]", p.LocationIDs == nil, mustJSON(nonNil(p.LocationIDs)))
+	}
 	if err != nil {
 		return nil, c.mapErr(err)
 	}

@@ -28,6 +28,14 @@ WHERE ($1 OR sku IN (SELECT value FROM json_each($2)))
   AND ($3 OR location_id IN (SELECT value FROM json_each($4)))
 ORDER BY sku, location_id
 
+-- name: ListStockForSKUs
+-- ListStock for some SKUs, apart so the sku index serves it: a routing
+-- transaction reads only its order's SKUs.
+SELECT location_id, sku, on_hand, reserved FROM inventory
+WHERE sku IN (SELECT value FROM json_each($1))
+  AND ($2 OR location_id IN (SELECT value FROM json_each($3)))
+ORDER BY sku, location_id
+
 -- name: ReserveStock
 -- The guard is the oversell proof: the row changes only while enough stock
 -- stays available, whatever runs concurrently.
