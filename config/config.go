@@ -89,7 +89,7 @@ type Config struct {
 	Alerts        Alerts        `yaml:"alerts"`
 	Webhooks      Webhooks      `yaml:"webhooks"`
 	Reconcile     Reconcile     `yaml:"reconcile"`
-	Jobs      Jobs      `yaml:"jobs"`
+	Jobs          Jobs          `yaml:"jobs"`
 
 	// emptyRefs maps a field path to the ${VAR} references in it that
 	// expanded to nothing, so "is required" can say which variable to set.
