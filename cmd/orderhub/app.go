@@ -59,6 +59,9 @@ type App struct {
 type AppOptions struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// NoWorkers runs no jobs: webhooks are stored and acknowledged and wait
+	// in the inbox. `orderhub load --ingest-only` measures intake alone so.
+	NoWorkers bool
 }
 
 // openStore opens the store the config's database URL selects.
@@ -95,6 +98,9 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		allocator.QueueNotices:     {MaxWorkers: 2},
 		writeback.Queue:            {MaxWorkers: 4},
 	}}
+	if o.NoWorkers {
+		a.nwork = 0
+	}
 	if a.nwork > 0 {
 		opts.Workers = a.workers
 	}

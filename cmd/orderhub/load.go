@@ -73,6 +73,10 @@ type loadSpec struct {
 	// keep their rate-limit buckets apart.
 	ShopSuffix string
 	CPUProfile string // file for a CPU profile of the sending and routing phase
+	// IngestOnly runs the in-process hub without jobs: webhooks are only
+	// verified, deduplicated, stored and acknowledged, as the ingest target
+	// is stated.
+	IngestOnly bool
 }
 
 // loadResult is what a run measured and checked.
@@ -88,6 +92,9 @@ type loadResult struct {
 	Checks     []loadCheck
 	Kills      []string
 	PeakRSS    map[string]int64 // bytes, by hub
+	// DBWork is what PostgreSQL counted from the first delivery until
+	// every order was routed (everything else the hubs did meanwhile too).
+	DBWork *dbWork
 }
 
 // EndToEnd is orders routed per second, from the first delivery to the
@@ -138,6 +145,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&s.Settle, "settle", 3*time.Minute, "how long to wait for routing and jobs to finish")
 	fs.Uint64Var(&s.Seed, "seed", 1, "random seed of the orders")
 	verbose := fs.Bool("v", false, "print the in-process hub's log")
+	fs.BoolVar(&s.IngestOnly, "ingest-only", false, "run the in-process hub without jobs, to measure intake alone (verify, dedupe, store, acknowledge)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the hub, when it runs in-process) from the first delivery until every order is routed")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,6 +156,9 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if targets != "" {
 		s.Targets = strings.Split(targets, ",")
+	}
+	if s.IngestOnly && (len(s.Targets) > 0 || s.Instances > 0) {
+		return usageError{"--ingest-only needs the hub in this process: no --target or --instances"}
 	}
 	res, err := runLoadSpec(ctx, s, stdout)
 	if res != nil {
@@ -508,7 +519,7 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 		if s.Log != nil {
 			logger, _ = newLogger(s.Log, "info")
 		}
-		app, err := NewApp(ctx, cfg, AppOptions{Logger: logger})
+		app, err := NewApp(ctx, cfg, AppOptions{Logger: logger, NoWorkers: s.IngestOnly})
 		if err != nil {
 			return nil, err
 		}
@@ -523,6 +534,9 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 		defer func() { stop(); <-done }()
 		targets = []string{"http://" + ln.Addr().String()}
 		res.Hub = "this process"
+		if s.IngestOnly {
+			res.Hub += " (intake only: no jobs run)"
+		}
 	}
 	kind, _ := cfg.DatabaseKind()
 	fmt.Fprintf(out, "sending %d orders to %s on %s…\n", s.Orders, res.Hub, kind)
@@ -589,6 +603,7 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 		defer f.Close()
 		defer pprof.StopCPUProfile() // if the run fails before routing ends
 	}
+	before, pgOK := pgWork(ctx, st)
 	first := time.Now().UnixMicro() % 1_000_000_000 * 1000 // fresh order numbers per run
 	res.Stats, err = runLoad(ctx, loadOptions{Targets: targets, Orders: s.Orders, Rate: s.Rate, Concurrency: s.Concurrency,
 		Duplicates: s.Duplicates, Reorder: s.Reorder, SKUs: skus, Lines: 3, FirstNumber: first, Seed: s.Seed}, shops, world)
@@ -600,12 +615,25 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 	killWG.Wait()
 	stopKills()
 	sampler.Stop()
+	if s.IngestOnly {
+		if s.CPUProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		res.PeakRSS["this process (hub, fakes and load generator)"] = peakRSS(os.Getpid())
+		return res, nil
+	}
 
 	if res.Routed, res.LastRouted, res.Unrouted, err = routedLatencies(ctx, st, res.Stats, s.Settle); err != nil {
 		return res, err
 	}
 	if s.CPUProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if pgOK {
+		time.Sleep(600 * time.Millisecond) // let the statistics collector catch up
+		if after, ok := pgWork(ctx, st); ok {
+			res.DBWork = &dbWork{Commits: after.Commits - before.Commits, Rows: after.Rows - before.Rows}
+		}
 	}
 	for _, h := range hubs {
 		h.sample()
@@ -776,6 +804,11 @@ func printLoadResult(w io.Writer, s loadSpec, r *loadResult) {
 		fmt.Fprintf(w, "webhook to routed: p50 %s  p99 %s  p99.9 %s  max %s; %d orders routed in %.2f s = %.0f orders/s end to end\n",
 			ms(percentile(r.Routed, 0.5)), ms(percentile(r.Routed, 0.99)), ms(percentile(r.Routed, 0.999)), ms(percentile(r.Routed, 1)),
 			len(r.Routed), r.LastRouted.Sub(st.Start).Seconds(), r.EndToEnd())
+	}
+	if r.DBWork != nil && len(r.Routed) > 0 {
+		n := float64(len(r.Routed))
+		fmt.Fprintf(w, "PostgreSQL work until the last routing: %d commits (%.1f per order), %d rows written (%.1f per order)\n",
+			r.DBWork.Commits, float64(r.DBWork.Commits)/n, r.DBWork.Rows, float64(r.DBWork.Rows)/n)
 	}
 	if r.Unrouted > 0 {
 		fmt.Fprintf(w, "NOT routed: %d acknowledged orders\n", r.Unrouted)

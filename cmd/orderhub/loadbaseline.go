@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderhub/orderhub/config"
 	"github.com/orderhub/orderhub/store"
+	"github.com/orderhub/orderhub/store/pgstore"
 	"github.com/orderhub/orderhub/store/sqlitestore"
 )
 
@@ -117,4 +118,22 @@ func measureBaseline(ctx context.Context, cfg config.Config, body []byte, client
 	}
 	b.TxPerS = float64(done.Load()) / time.Since(start).Seconds()
 	return b, nil
+}
+
+// dbWork is what PostgreSQL counted for the hub's database: committed
+// transactions and rows written, to say what one order costs.
+type dbWork struct {
+	Commits, Rows int64
+}
+
+// pgWork reads the database's counters; ok is false on SQLite. The
+// statistics collector lags by up to half a second.
+func pgWork(ctx context.Context, st store.Store) (dbWork, bool) {
+	pg, ok := st.(*pgstore.Store)
+	if !ok {
+		return dbWork{}, false
+	}
+	var w dbWork
+	err := pg.Pool().QueryRow(ctx, `SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()`).Scan(&w.Commits, &w.Rows)
+	return w, err == nil
 }
