@@ -35,6 +35,12 @@ type IntakeTx interface {
 	// platform, shop and dedupe key already stored is a Conflict, and nothing
 	// is written or enqueued.
 	InsertReceipt(ctx context.Context, p InsertReceiptParams) (Receipt, error)
+	// InsertReceipts is InsertReceipt for many receipts at once, in as few
+	// statements as the database allows: errs[i] is receipt i's own error
+	// (a Conflict when it is already stored, or repeats an earlier one of
+	// ps; Invalid when it lacks a platform, shop or key) and leaves the
+	// others and the transaction intact. err is a failure of the whole.
+	InsertReceipts(ctx context.Context, ps []InsertReceiptParams) (rs []Receipt, errs []error, err error)
 	// GetReceipt returns a receipt with its body, or NotFound.
 	GetReceipt(ctx context.Context, id string) (Receipt, error)
 	// ClaimReceipts leases up to Limit due receipts (pending, or failed and

@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/store"
 )
 
@@ -137,13 +136,17 @@ func (g *GroupInbox) storeGroup(batch []*pendingReceipt) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := make([]receiptResult, len(batch))
+	ps := make([]store.InsertReceiptParams, len(batch))
+	for i, pr := range batch {
+		ps[i] = pr.p
+	}
 	err := g.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		for i, pr := range batch {
-			r, err := tx.InsertReceipt(ctx, pr.p)
-			if err != nil && orderhub.ErrorCode(err) != orderhub.EConflict {
-				return err
-			}
-			results[i] = receiptResult{r, err} // a Conflict left the transaction intact
+		rs, errs, err := tx.InsertReceipts(ctx, ps)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			results[i] = receiptResult{rs[i], errs[i]} // a receipt's own error left the others intact
 		}
 		return nil
 	})

@@ -22,6 +22,7 @@ func init() {
 
 func exerciseIntake(t *testing.T, newStore NewStore) {
 	t.Run("ReceiptInsertDedupesAndEnqueuesOneDrain", func(t *testing.T) { t.Parallel(); testReceiptInsert(t, newStore(t)) })
+	t.Run("ReceiptGroupInsert", func(t *testing.T) { t.Parallel(); testReceiptGroupInsert(t, newStore(t)) })
 	t.Run("ReceiptClaimFailDeadReplay", func(t *testing.T) { t.Parallel(); testReceiptLifecycle(t, newStore(t)) })
 	t.Run("ReceiptConcurrentClaimsNeverOverlap", func(t *testing.T) { t.Parallel(); testConcurrentClaims(t, newStore(t)) })
 	t.Run("ReceiptConcurrentDuplicatesStoreOne", func(t *testing.T) { t.Parallel(); testConcurrentReceiptInserts(t, newStore(t)) })
@@ -110,6 +111,52 @@ func testReceiptInsert(t *testing.T, s store.Store) {
 	require.Equal(t, orderhub.ENotFound, orderhub.ErrorCode(err))
 	_, err = s.InsertReceipt(ctx, store.InsertReceiptParams{Platform: "shopify", ShopID: "x"})
 	require.Equal(t, orderhub.EInvalid, orderhub.ErrorCode(err))
+}
+
+// testReceiptGroupInsert stores a group at once: new receipts are stored
+// byte for byte, one already stored, one repeated within the group and one
+// invalid each get their own error, and one drain job is enqueued.
+func testReceiptGroupInsert(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	_, err := s.InsertReceipt(ctx, receiptParams("shop-g", "old"))
+	require.NoError(t, err)
+	jobs := drainJobs(t, s)
+	trig := time.Date(2026, 11, 2, 15, 4, 5, 123000000, time.UTC)
+	withTrig := receiptParams("shop-g", "new-2")
+	withTrig.TriggeredAt = trig
+	ps := []store.InsertReceiptParams{
+		receiptParams("shop-g", "new-1"), receiptParams("shop-g", "old"), withTrig,
+		receiptParams("shop-g", "new-1"), {Platform: "shopify", ShopID: "shop-g"}, receiptParams("shop-h", "old"),
+	}
+	var rs []store.Receipt
+	var errs []error
+	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		rs, errs, err = tx.InsertReceipts(ctx, ps)
+		return err
+	})
+	require.NoError(t, err)
+	require.Len(t, rs, len(ps))
+	for i, want := range []string{"", orderhub.EConflict, "", orderhub.EConflict, orderhub.EInvalid, ""} {
+		require.Equal(t, want, orderhub.ErrorCode(errs[i]), "receipt %d: %v", i, errs[i])
+		if want == "" {
+			got, err := s.GetReceipt(ctx, rs[i].ID)
+			require.NoError(t, err)
+			require.Equal(t, ps[i].Body, got.Body)
+			require.Equal(t, ps[i].DedupeKey, got.DedupeKey)
+			require.Equal(t, ps[i].ShopID, got.ShopID)
+		} else {
+			require.Empty(t, rs[i].ID)
+		}
+	}
+	got, err := s.GetReceipt(ctx, rs[2].ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.TriggeredAt)
+	require.True(t, trig.Equal(*got.TriggeredAt))
+	require.LessOrEqual(t, drainJobs(t, s), jobs+1, "at most one drain job for the group")
+	page, err := s.ListReceipts(ctx, store.ListReceiptsParams{ShopIDs: []string{"shop-g", "shop-h"}})
+	require.NoError(t, err)
+	require.Len(t, page.Receipts, 4)
 }
 
 func testReceiptLifecycle(t *testing.T, s store.Store) {

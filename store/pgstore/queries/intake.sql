@@ -9,6 +9,18 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)
 ON CONFLICT (platform, shop_id, dedupe_key) DO NOTHING
 RETURNING id
 
+-- name: IntakeInsertReceipts
+-- IntakeInsertReceipt for a group of receipts in one round trip: one row
+-- per element of the arrays, in order; RETURNING names those stored.
+INSERT INTO webhook_receipts (id, platform, shop_id, dedupe_key, topic, headers, body,
+    status, attempts, next_attempt_at, received_at, triggered_at)
+SELECT r.id, r.platform, r.shop_id, r.dedupe_key, r.topic, r.headers, r.body, 'pending', 0, $9, $9, r.triggered_at
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bigint[])
+    WITH ORDINALITY AS r(id, platform, shop_id, dedupe_key, topic, headers, body, triggered_at, n)
+ORDER BY r.n
+ON CONFLICT (platform, shop_id, dedupe_key) DO NOTHING
+RETURNING id
+
 -- name: IntakeArmDrain
 UPDATE webhook_drain SET armed = 1 WHERE id = 1 AND armed = 0
 
