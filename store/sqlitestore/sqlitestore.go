@@ -5,7 +5,8 @@
 // concurrent writers queue on the lock instead of failing.
 //
 // It must not hold business rules: those live in the shared sqlcore and the
-// domain. This package owns only the connection, the dialect and its errors.
+// domain. This package owns only the connection, the dialect, its errors
+// and the prepared statements of its named queries (stmtcache.go).
 package sqlitestore
 
 import (
@@ -16,7 +17,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -41,6 +41,7 @@ var queryFS embed.FS
 type Store struct {
 	*sqlcore.Core
 	db     *sql.DB
+	stmts  *stmtCache
 	path   string
 	river  *river.Client[*sql.Tx]
 	opts   store.Options
@@ -86,7 +87,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{db: db, path: path, opts: opts, logger: logger}
+	s := &Store{db: db, stmts: newStmtCache(db, queries), path: path, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "sqlite", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }}
 	cfg := &river.Config{Logger: logger}
 	if opts.RescueAfter > 0 {
@@ -106,11 +107,15 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	s.Core = sqlcore.NewCore(s.d, sqlQuerier{db}, s.runTx, func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	s.Core = sqlcore.NewCore(s.d, s.pool(), s.runTx, func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 		return s.river.Insert(ctx, args, o)
 	}, opts.Now)
 	return s, nil
 }
+
+// pool returns the querier that runs sqlcore's queries outside a
+// transaction.
+func (s *Store) pool() sqlcore.Querier { return poolQuerier{db: s.db, stmts: s.stmts} }
 
 func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcore.InsertJobFunc) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -120,7 +125,11 @@ func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcor
 	ins := func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 		return s.river.InsertTx(ctx, tx, args, o)
 	}
-	if err := fn(sqlQuerier{tx}, ins); err != nil {
+	q := newTxQuerier(tx, s.stmts)
+	// Prepare what the transaction could not, once its connection is back
+	// in the pool.
+	defer func() { s.stmts.warm(ctx, q.missedQueries()) }()
+	if err := fn(q, ins); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -137,7 +146,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 
 // Migrate applies orderhub's migrations, then River's.
 func (s *Store) Migrate(ctx context.Context) error {
-	if err := sqlcore.MigrateFS(ctx, s.d, sqlQuerier{s.db}, s.runTx, migrationFS, s.opts.Now); err != nil {
+	if err := sqlcore.MigrateFS(ctx, s.d, s.pool(), s.runTx, migrationFS, s.opts.Now); err != nil {
 		return err
 	}
 	m, err := rivermigrate.New(riversqlite.New(s.db), &rivermigrate.Config{Logger: s.logger})
@@ -174,7 +183,7 @@ func (s *Store) Close() error {
 	if s.opts.Workers != nil {
 		_ = s.river.Stop(ctx)
 	}
-	return s.db.Close()
+	return errors.Join(s.stmts.Close(), s.db.Close())
 }
 
 // mapError maps SQLite result codes to orderhub error codes.
@@ -195,39 +204,3 @@ func mapError(err error) error {
 	}
 	return err
 }
-
-type sqlConn interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// sqlQuerier adapts database/sql to sqlcore.Querier.
-type sqlQuerier struct{ c sqlConn }
-
-func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.c.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	if strings.HasPrefix(strings.TrimSpace(query), "CREATE") {
-		return 0, nil
-	}
-	return res.RowsAffected()
-}
-
-func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
-	rows, err := q.c.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{rows}, nil
-}
-
-func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
-	return q.c.QueryRowContext(ctx, query, args...)
-}
-
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { _ = r.Rows.Close() }
