@@ -2,8 +2,10 @@ package allocator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +55,9 @@ const (
 	routeGroupTimeout = 30 * time.Second
 	routerIdle        = 2 * time.Second
 	routeHandOffWait  = 5 * time.Millisecond
+	// routeConflictTries bounds how often an order is routed again after
+	// its transaction deadlocked.
+	routeConflictTries = 5
 )
 
 type pendingRoute struct {
@@ -102,7 +107,7 @@ func (g *GroupRouter) Route(ctx context.Context, orderID string) (RouteResult, e
 		}
 		skus := skusOf(shippable(o))
 		if len(skus) > 1 {
-			return g.a.Route(ctx, orderID)
+			return g.retrying(ctx, func() (RouteResult, error) { return g.a.Route(ctx, orderID) })
 		}
 		key := orderID // no stock to lock: any committer will do
 		if len(skus) == 1 {
@@ -226,13 +231,33 @@ func (g *GroupRouter) routeGroup(batch []*pendingRoute) {
 func (g *GroupRouter) routeAlone(orderID string) (RouteResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), routeGroupTimeout)
 	defer cancel()
-	var res RouteResult
-	err := g.a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		res, err = g.routeTx(ctx, tx, orderID)
-		return err
+	return g.retrying(ctx, func() (RouteResult, error) {
+		var res RouteResult
+		err := g.a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			res, err = g.routeTx(ctx, tx, orderID)
+			return err
+		})
+		return res, err
 	})
-	return res, err
+}
+
+// retrying runs route again, up to routeConflictTries times in all, while
+// the database aborts it for conflicting with another transaction: a group
+// and an order routed alone may lock the same stock rows in opposite
+// orders, and PostgreSQL then aborts one of them as a deadlock.
+func (g *GroupRouter) retrying(ctx context.Context, route func() (RouteResult, error)) (RouteResult, error) {
+	for try := 1; ; try++ {
+		res, err := route()
+		if err == nil || !errors.Is(err, store.ErrTxConflict) || try >= routeConflictTries {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(time.Duration(rand.IntN(20*try)+1) * time.Millisecond):
+		}
+	}
 }
 
 // routeTx is RouteTx with a panic turned into an error. On a River worker

@@ -11,6 +11,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -91,6 +92,11 @@ type Queue interface {
 	// none are given).
 	CountJobs(ctx context.Context, kind string, states ...rivertype.JobState) (int, error)
 }
+
+// ErrTxConflict is in the chain of an error from a transaction the
+// database aborted because it conflicted with another (a deadlock or a
+// serialization failure); running it again may succeed.
+var ErrTxConflict = errors.New("transaction conflicted with another")
 
 // Options configure an opened store.
 type Options struct {

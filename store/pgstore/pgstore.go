@@ -188,7 +188,7 @@ func mapError(err error) error {
 		case "23503", "23514", "23502": // foreign_key, check, not_null
 			return orderhub.WrapError(orderhub.EInvalid, err, "violates a database constraint")
 		case "40001", "40P01": // serialization_failure, deadlock_detected
-			return orderhub.WrapError(orderhub.EUnavailable, err, "transaction conflicted; retry")
+			return orderhub.WrapError(orderhub.EUnavailable, fmt.Errorf("%w: %w", store.ErrTxConflict, err), "transaction conflicted; retry")
 		}
 	}
 	return err
