@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/allocator"
