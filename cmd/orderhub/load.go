@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,6 +157,12 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if targets != "" {
 		s.Targets = strings.Split(targets, ",")
+		for i, t := range s.Targets {
+			s.Targets[i] = strings.TrimRight(strings.TrimSpace(t), "/")
+			if err := loopbackURL(s.Targets[i]); err != nil {
+				return usageError{"--target: " + err.Error()}
+			}
+		}
 	}
 	if s.IngestOnly && (len(s.Targets) > 0 || s.Instances > 0) {
 		return usageError{"--ingest-only needs the hub in this process: no --target or --instances"}
@@ -171,6 +178,23 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%d check(s) failed", len(failed))
 	}
 	return nil
+}
+
+// loopbackURL accepts only http(s) URLs on a loopback address: load is for
+// test hubs, never for a hub that talks to real shops.
+func loopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// URL", raw)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not on a loopback address (127.0.0.1, ::1, localhost)", raw)
 }
 
 // loadHub is one `orderhub serve` process the load run started.

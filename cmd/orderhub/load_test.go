@@ -208,3 +208,16 @@ func TestMultiInstance(t *testing.T) {
 	require.Equal(t, 3, rates, "one rate check per shop\n%s", out.String())
 	t.Log(out.String())
 }
+
+func TestLoadTargetMustBeLoopback(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:8080", "http://localhost:9000/", "https://[::1]:8443", "http://127.0.0.2:1"} {
+		require.NoError(t, loopbackURL(strings.TrimRight(ok, "/")), ok)
+	}
+	for _, bad := range []string{"http://10.0.0.1:8080", "https://hub.example.com", "127.0.0.1:8080", "ftp://127.0.0.1", "http://"} {
+		require.Error(t, loopbackURL(bad), bad)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"load", "--target", "http://192.0.2.1:8080"}, &out, &errOut)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut.String(), "not on a loopback address")
+}
