@@ -2,21 +2,18 @@ package ratelimit_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/internal/redistest"
 	"github.com/orderhub/orderhub/ratelimit"
 )
 
@@ -187,56 +184,17 @@ func TestUnreachableRedisFallsBackInProcess(t *testing.T) {
 	require.Equal(t, time.Second, clock.Now().Sub(start), "the in-process bucket still paces")
 }
 
-// redisURL returns the test Redis, or skips (fails under CI=true).
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("ORDERHUB_TEST_REDIS_URL")
-	why := "ORDERHUB_TEST_REDIS_URL is not set"
-	if u != "" {
-		opts, err := redis.ParseURL(u)
-		if err == nil {
-			c := redis.NewClient(opts)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			err = c.Ping(ctx).Err()
-			cancel()
-			c.Close()
-		}
-		if err == nil {
-			return u
-		}
-		why = "Redis at ORDERHUB_TEST_REDIS_URL is unreachable: " + err.Error()
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("Redis tests must run under CI=true: %s", why)
-	}
-	t.Skipf("skipping Redis test: %s (set it, e.g. redis://127.0.0.1:6379/0)", why)
-	return ""
-}
-
 // redisPrefix returns a key prefix of its own for this test and deletes
 // every key under it when the test ends.
 func redisPrefix(t *testing.T, url string) string {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "orderhub-test:" + hex.EncodeToString(b[:]) + ":"
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opts)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		iter := c.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		c.Close()
-	})
+	prefix := redistest.Unique("orderhub-test:") + ":"
+	redistest.DropKeys(t, prefix+"*")
 	return prefix
 }
 
 func TestRedisLimitersShareOneBucket(t *testing.T) {
-	url := redisURL(t)
+	url := redistest.URL(t)
 	prefix := redisPrefix(t, url)
 	const perSecond, burst = 20.0, 3
 	var limiters []*ratelimit.Limiter
@@ -289,7 +247,7 @@ func TestRedisLimitersShareOneBucket(t *testing.T) {
 }
 
 func TestRedisPauseReachesEveryInstance(t *testing.T) {
-	url := redisURL(t)
+	url := redistest.URL(t)
 	prefix := redisPrefix(t, url)
 	a, err := ratelimit.New(ratelimit.Options{RedisURL: url, Prefix: prefix})
 	require.NoError(t, err)

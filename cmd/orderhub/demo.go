@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/admin"
 	"github.com/orderhub/orderhub/config"
@@ -373,27 +371,7 @@ func demoWaitRouted(ctx context.Context, c demoClient, s demoSent) (string, erro
 
 // demoSettle waits until no job is waiting or running.
 func demoSettle(ctx context.Context, app *App) error {
-	deadline := time.Now().Add(60 * time.Second)
-	busy := []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending}
-	kinds := []string{orderhub.RouteOrderArgs{}.Kind(), orderhub.FulfillmentArgs{}.Kind(), orderhub.BackorderNoticeArgs{}.Kind(), orderhub.ProcessReceiptsArgs{}.Kind()}
-	kinds = append(kinds, writebackJobKinds()...)
-	for {
-		total := 0
-		for _, k := range kinds {
-			n, err := app.store.Queue().CountJobs(ctx, k, busy...)
-			if err != nil {
-				return err
-			}
-			total += n
-		}
-		if total == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d jobs still busy after 60 s", total)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return settleJobs(ctx, app.store, 60*time.Second)
 }
 
 func printDemoOrder(w io.Writer, d admin.OrderDetail) {

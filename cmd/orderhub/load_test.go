@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"os"
 	"os/exec"
@@ -14,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderhub/orderhub/internal/redistest"
 	"github.com/orderhub/orderhub/store/pgstore/pgtest"
 )
 
@@ -51,53 +49,6 @@ func orderhubBinary(t *testing.T) string {
 	})
 	require.NoError(t, binErr, binPath)
 	return binPath
-}
-
-// redisURL is ORDERHUB_TEST_REDIS_URL when that Redis answers; without it
-// the test skips, and under CI=true it fails.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("ORDERHUB_TEST_REDIS_URL")
-	fail := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis tests must run under CI=true: %s", why)
-		}
-		t.Skipf("skipping Redis test: %s (set ORDERHUB_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0)", why)
-	}
-	if u == "" {
-		fail("ORDERHUB_TEST_REDIS_URL is not set")
-	}
-	opts, err := redis.ParseURL(u)
-	require.NoError(t, err)
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		fail("Redis is unreachable: " + err.Error())
-	}
-	return u
-}
-
-// dropRedisKeys deletes the keys a run left under orderhub's prefix that
-// name one of its shops.
-func dropRedisKeys(t *testing.T, url, suffix string) {
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx := context.Background()
-	iter := c.Scan(ctx, 0, "orderhub:*"+suffix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
-	}
-}
-
-func randomSuffix(t *testing.T) string {
-	var b [4]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return "-t" + hex.EncodeToString(b[:])
 }
 
 // requireLoadHeld checks what every load test must show: every order
@@ -181,9 +132,9 @@ func TestMultiInstance(t *testing.T) {
 		t.Skip("runs real server processes")
 	}
 	t.Parallel()
-	rurl := redisURL(t)
-	suffix := randomSuffix(t)
-	t.Cleanup(func() { dropRedisKeys(t, rurl, suffix) })
+	rurl := redistest.URL(t)
+	suffix := "-" + redistest.Unique("t")
+	redistest.DropKeys(t, "orderhub:*"+suffix+"*")
 	s := loadSpec{Binary: orderhubBinary(t), Instances: 3, Kills: 1, KillEvery: 2 * time.Second, NoRestart: true,
 		Database: pgtest.NewDatabase(t), Redis: rurl, ShopSuffix: suffix,
 		Orders: 150, Rate: 50, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 20,

@@ -2,9 +2,6 @@ package redislive_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
@@ -13,40 +10,14 @@ import (
 
 	"github.com/orderhub/orderhub/admin/live"
 	"github.com/orderhub/orderhub/admin/live/redislive"
+	"github.com/orderhub/orderhub/internal/redistest"
 )
 
-// redisClient connects to ORDERHUB_TEST_REDIS_URL; without it the test
-// skips, and under CI=true it fails.
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("ORDERHUB_TEST_REDIS_URL")
-	fail := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis tests must run under CI=true: %s", why)
-		}
-		t.Skipf("skipping Redis test: %s (set ORDERHUB_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0)", why)
-	}
-	if url == "" {
-		fail("ORDERHUB_TEST_REDIS_URL is not set")
-	}
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		_ = c.Close()
-		fail("Redis is unreachable: " + err.Error())
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
+// redisClient connects to the test Redis (internal/redistest); without it
+// the test skips, and under CI=true it fails.
+func redisClient(t *testing.T) *redis.Client { return redistest.Client(t) }
 
-func uniqueChannel(t *testing.T) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "orderhub-test-" + hex.EncodeToString(b[:]) + ":live"
-}
+func uniqueChannel(t *testing.T) string { return redistest.Unique("orderhub-test-") + ":live" }
 
 func next(t *testing.T, ch <-chan live.Event) live.Event {
 	t.Helper()
