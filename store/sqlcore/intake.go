@@ -80,15 +80,16 @@ func (c *Core) InsertReceipts(ctx context.Context, ps []store.InsertReceiptParam
 	err := c.write(ctx, func(tc *Core) error {
 		inserted := 0
 		if batch, ok := tc.d.Queries["IntakeInsertReceipts"]; ok && len(todo) > 1 {
-			cols := make([][]any, 8)
+			var ids, platforms, shops, keys, topics, headers []string
+			var bodies [][]byte
+			var triggered []*int64
 			for _, i := range todo {
 				r := rs[i]
-				for j, v := range []any{r.ID, r.Platform, r.ShopID, r.DedupeKey, r.Topic, mustJSON(r.Headers), r.Body, nullMicros(r.TriggeredAt)} {
-					cols[j] = append(cols[j], v)
-				}
+				ids, platforms, shops, keys = append(ids, r.ID), append(platforms, r.Platform), append(shops, r.ShopID), append(keys, r.DedupeKey)
+				topics, headers = append(topics, r.Topic), append(headers, mustJSON(r.Headers))
+				bodies, triggered = append(bodies, r.Body), append(triggered, nullMicros(r.TriggeredAt))
 			}
-			rows, err := tc.q.Query(ctx, batch, typed[string](cols[0]), typed[string](cols[1]), typed[string](cols[2]), typed[string](cols[3]),
-				typed[string](cols[4]), typed[string](cols[5]), typed[[]byte](cols[6]), typed[*int64](cols[7]), micros(now))
+			rows, err := tc.q.Query(ctx, batch, ids, platforms, shops, keys, topics, headers, bodies, triggered, micros(now))
 			if err != nil {
 				return tc.mapErr(err)
 			}
@@ -142,16 +143,6 @@ func (c *Core) InsertReceipts(ctx context.Context, ps []store.InsertReceiptParam
 		}
 	}
 	return rs, errs, nil
-}
-
-// typed converts a column of values to a typed slice, which the driver
-// sends as an array.
-func typed[T any](vs []any) []T {
-	out := make([]T, len(vs))
-	for i, v := range vs {
-		out[i] = v.(T)
-	}
-	return out
 }
 
 func (c *Core) armDrain(ctx context.Context) error {
