@@ -261,7 +261,7 @@ func (l *Limiter) waitLocalPause(ctx context.Context, key string) error {
 	if d <= 0 {
 		return nil
 	}
-	if dl, ok := ctx.Deadline(); ok && dl.Sub(l.o.Now()) < d {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d { // deadlines are wall-clock time
 		return orderhub.Errorf(orderhub.ERateLimited, "rate limiter for %s: paused for %s, past the deadline", key, d)
 	}
 	return l.o.Sleep(ctx, d)

@@ -84,7 +84,9 @@ func (b *TokenBucket) Wait(ctx context.Context, key string) error {
 	if d <= 0 {
 		return nil
 	}
-	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < d {
+	// A context's deadline is wall-clock time whatever clock the bucket
+	// keeps, so the time left is measured on the wall clock too.
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		r.CancelAt(now)
 		return orderhub.Errorf(orderhub.ERateLimited, "rate limiter for %s: the next call is %s away, past the deadline", key, d)
 	}

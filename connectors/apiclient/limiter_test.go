@@ -31,7 +31,9 @@ func TestTokenBucketRefusesWaitsPastTheDeadline(t *testing.T) {
 	clock := newClock()
 	b := apiclient.NewTokenBucket(apiclient.TokenBucketOptions{PerSecond: 0.1, Now: clock.Now, Sleep: clock.Sleep})
 	require.NoError(t, b.Wait(context.Background(), "k"))
-	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(time.Second))
+	// The deadline is real time, one second away, whatever the fake clock
+	// says; the next token is ten seconds away on the bucket's clock.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	err := b.Wait(ctx, "k")
 	require.Equal(t, orderhub.ERateLimited, orderhub.ErrorCode(err))
