@@ -131,11 +131,15 @@ func New(o Options) *Client {
 	if o.ShopifyLeakRate <= 0 {
 		o.ShopifyLeakRate = DefaultShopifyLeakRate
 	}
-	c := &Client{o: o, http: o.HTTPClient, log: o.Logger}
-	if c.http == nil {
+	c := &Client{o: o, log: o.Logger}
+	if o.HTTPClient != nil {
+		hc := *o.HTTPClient
+		c.http = &hc
+	} else {
 		c.http = cleanhttp.DefaultPooledClient()
 		c.http.Timeout = DefaultTimeout
 	}
+	c.http.CheckRedirect = sameHostRedirect
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -295,6 +299,9 @@ func (c *Client) checkRetry(ctx context.Context, st *call, resp *http.Response, 
 	st.hasWait, st.wait, st.throttled, st.tooLong = false, 0, false, false
 	if err != nil {
 		st.status, st.body, st.header = 0, nil, nil
+		if errors.Is(err, ErrCrossHostRedirect) {
+			return false, nil // another answer would only redirect again
+		}
 		if st.req.Unsafe && !neverSent(err) {
 			return false, nil
 		}
@@ -522,4 +529,24 @@ func (c *Client) DecodeJSON(r *Response, what string, out any) error {
 func neverSent(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// ErrCrossHostRedirect is the error of a call the remote answered with a
+// redirect to another host or a plain-http URL. Every platform authenticates
+// with a header (X-Shopify-Access-Token, X-Auth-Token, Authorization), and
+// the standard policy forwards all but Authorization to any host, so the
+// redirect is refused rather than followed with the shop's credentials.
+var ErrCrossHostRedirect = errors.New("refused a redirect to another host")
+
+// sameHostRedirect follows a redirect only to the same scheme and host
+// (port included) as the call began with, at most 10 times.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	from := via[0].URL
+	if req.URL.Host != from.Host || (from.Scheme == "https" && req.URL.Scheme != "https") {
+		return fmt.Errorf("%w: %s://%s to %s://%s", ErrCrossHostRedirect, from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }
