@@ -34,8 +34,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/riverqueue/river/rivertype"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/config"
