@@ -105,6 +105,12 @@ type Backorder struct {
 	ETA       *time.Time      `json:"eta,omitempty"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Decision is the answer to the backorder notice, "wait" or "cancel",
+	// empty until one is given; DecidedBy and DecidedAt say who gave it
+	// and when. Once it is set the notice's links no longer act.
+	Decision  string     `json:"decision,omitempty"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
 // Remaining is the quantity still to fill.

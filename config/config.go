@@ -248,6 +248,13 @@ type Delivery struct {
 type Notifications struct {
 	SMTP       SMTP   `yaml:"smtp"`
 	WebhookURL string `yaml:"webhook_url"`
+	// LinkTTL is how long the wait/cancel links of a backorder notice work
+	// after it is sent; the expiry is part of the signed link.
+	LinkTTL time.Duration `yaml:"link_ttl"`
+	// PreviousKeyFor is how long, after `orderhub notices rotate-key`,
+	// links signed with the previous key still work; 0 means LinkTTL, so
+	// links already sent work until they would expire anyway.
+	PreviousKeyFor time.Duration `yaml:"previous_key_for"`
 }
 
 // SMTP is a mail server account. An empty Host turns mail off.
@@ -306,7 +313,8 @@ func Default() Config {
 		Listen:   "127.0.0.1:8080",
 		Database: "sqlite://./orderhub.db",
 		Notifications: Notifications{
-			SMTP: SMTP{Port: 587},
+			SMTP:    SMTP{Port: 587},
+			LinkTTL: 30 * 24 * time.Hour,
 		},
 		Routing: Routing{
 			Rules:          []string{RuleMinimizeSplits, RuleClosest, RulePriority},

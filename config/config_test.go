@@ -411,6 +411,10 @@ func TestValidateErrors(t *testing.T) {
 		{"smtp", func(c *config.Config) {
 			c.Notifications.SMTP = config.SMTP{Host: "smtp.example.com", Port: 0, From: "not an address"}
 		}, []string{`notifications.smtp.port: 0 is not a port`, `notifications.smtp.from: "not an address" is not a mail address`}, ""},
+		{"notice links", func(c *config.Config) {
+			c.Notifications.LinkTTL, c.Notifications.PreviousKeyFor = 30*time.Minute, -time.Hour
+		},
+			[]string{`notifications.link_ttl: 30m0s must be at least 1h`, `notifications.previous_key_for: -1h0m0s must not be negative`}, ""},
 		{"stuck after", func(c *config.Config) { c.Alerts.StuckAfter = 0 },
 			[]string{`alerts.stuck_after: 0s must be positive`}, ""},
 		{"alert url", func(c *config.Config) { c.Alerts.WebhookURL = "hooks.slack.com/x" },
@@ -498,13 +502,15 @@ func TestParseDefaults(t *testing.T) {
 		!slices.Equal(d.Routing.Rules, []string{"minimize_splits", "closest", "priority"}) ||
 		!d.Routing.AllowLineSplit || !d.Routing.Dropship || d.Routing.Backorders != "notify" ||
 		d.Alerts.StuckAfter != 24*time.Hour || d.Webhooks.MaxBodyBytes != 5<<20 ||
-		d.Reconcile.Interval != 15*time.Minute || d.Notifications.SMTP.Port != 587 {
+		d.Reconcile.Interval != 15*time.Minute || d.Notifications.SMTP.Port != 587 ||
+		d.Notifications.LinkTTL != 720*time.Hour || d.Notifications.PreviousKeyFor != 0 {
 		t.Errorf("Default() = %s", d)
 	}
 
 	src := `
 alerts: {stuck_after: 2h30m}
 reconcile: {interval: "90s"}
+notifications: {link_ttl: 168h, previous_key_for: 24h}
 routing: {allow_line_split: false, rules: [priority]}
 shops:
   - {id: s, platform: shopify, domain: s.myshopify.com, access_token: t, webhook_secret: w}
@@ -532,6 +538,8 @@ suppliers:
 		{"stuck_after", c.Alerts.StuckAfter, 150 * time.Minute},
 		{"alerts.webhook_url kept", c.Alerts.WebhookURL, ""},
 		{"reconcile", c.Reconcile.Interval, 90 * time.Second},
+		{"link_ttl", c.Notifications.LinkTTL, 7 * 24 * time.Hour},
+		{"previous_key_for", c.Notifications.PreviousKeyFor, 24 * time.Hour},
 		{"allow_line_split", c.Routing.AllowLineSplit, false},
 		{"dropship default kept", c.Routing.Dropship, true},
 		{"backorders default kept", c.Routing.Backorders, "notify"},

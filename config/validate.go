@@ -541,6 +541,12 @@ func (v *validator) notifications() {
 		}
 	}
 	v.httpURL("notifications.webhook_url", n.WebhookURL, false)
+	if n.LinkTTL < time.Hour {
+		v.add("notifications.link_ttl", n.LinkTTL, "must be at least 1h, e.g. 720h")
+	}
+	if n.PreviousKeyFor < 0 {
+		v.add("notifications.previous_key_for", n.PreviousKeyFor, "must not be negative (0 means link_ttl)")
+	}
 }
 
 func (v *validator) routing() {

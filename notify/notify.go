@@ -3,7 +3,9 @@
 // cancel, and that a shipment left, with what is in it and what is still
 // to come. It owns the notices' outbox, their templates, their delivery by
 // mail (SMTP) or by a POST to the merchant's endpoint (a Klaviyo-style
-// event), and the pages behind the wait/cancel links.
+// event), and the pages behind the wait/cancel links, which expire, act
+// once, and are signed with a key kept in the database that can be
+// rotated.
 //
 // Each notice goes out once. The allocator's hooks store it in the outbox
 // in the transaction of the change that causes it, under an idempotency

@@ -3,6 +3,9 @@ package notify_test
 import (
 	"bufio"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -45,10 +48,13 @@ type bundle struct {
 
 // setup routes an order of three lines: MUG from nyc, TEE from chi, and
 // two RARE of which none are in stock (backordered).
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { return setupAt(t, nil) }
+
+// setupAt is setup with the store on the clock now (time.Now when nil).
+func setupAt(t *testing.T, now func() time.Time) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "notify.db"), store.Options{})
+	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "notify.db"), store.Options{Now: now})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	require.NoError(t, st.Migrate(ctx))
@@ -167,13 +173,16 @@ func TestBackorderNoticeIsStoredByRoutingWithSignedLinks(t *testing.T) {
 	ns := b.notices(t, notify.KindBackorder)
 	require.Len(t, ns, 1, "the Routed hook stored it in the routing transaction")
 	require.Equal(t, notify.BackorderKey(b.order.ID, []string{b.res.Backorders[0].ID}), ns[0].Key)
-	links := &notify.Links{BaseURL: "https://hub.example.com", Key: []byte("k")}
+	sent := time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)
+	links := &notify.Links{BaseURL: "https://hub.example.com", Key: []byte("k"), Now: func() time.Time { return sent }}
 	msg, err := notify.Render(ns[0], b.order, links)
 	require.NoError(t, err)
 	require.Equal(t, "Your order #1001: part of it is on backorder", msg.Subject)
 	bid := b.res.Backorders[0].ID
 	wait := links.BackorderURL(bid, allocator.DecisionWait)
-	require.True(t, strings.HasPrefix(wait, "https://hub.example.com/notices/backorders/"+bid+"/wait?sig="), wait)
+	exp := strconv.FormatInt(sent.Add(notify.DefaultLinkTTL).Unix(), 10)
+	require.True(t, strings.HasPrefix(wait, "https://hub.example.com/notices/backorders/"+bid+"/wait?exp="+exp+"&sig="), wait)
+	require.Contains(t, msg.Text, "The links work until 27 December 2026.", "30 days by default")
 	require.Contains(t, msg.Text, "- 2 × Rare print, shipping date to be confirmed")
 	require.Contains(t, msg.Text, "Wait for it:      "+wait)
 	require.Contains(t, msg.Text, links.BackorderURL(bid, allocator.DecisionCancel))
@@ -286,7 +295,7 @@ func TestWebhookDeliveryIsAKlaviyoStyleEvent(t *testing.T) {
 	defer srv.Close()
 	bo := b.notices(t, notify.KindBackorder)[0]
 	d := &notify.Deliverer{Store: b.st, Sender: notify.WebhookSender{URL: srv.URL},
-		Links: notify.CachedLinks(b.st, "https://hub.example.com")}
+		Links: notify.StoredLinks(b.st, notify.LinkSettings{PublicURL: "https://hub.example.com"})}
 	require.Error(t, d.Deliver(ctx, bo.ID), "a 502 is retried")
 	require.NoError(t, d.Deliver(ctx, bo.ID))
 	require.NoError(t, d.Deliver(ctx, bo.ID))
@@ -455,81 +464,290 @@ func backorderJob(b *bundle) *river.Job[orderhub.BackorderNoticeArgs] {
 	return &river.Job[orderhub.BackorderNoticeArgs]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1, MaxAttempts: 25}, Args: args}
 }
 
-func TestDecisionLinks(t *testing.T) {
-	b := setup(t)
-	ctx := context.Background()
-	links := notify.CachedLinks(b.st, "https://hub.example.com")
+// fakeClock is a settable clock: tests move it, nothing else does.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// linkServer serves the decision links of b's store on a test server.
+type linkServer struct {
+	t     *testing.T
+	b     *bundle
+	srv   *httptest.Server
+	links func(context.Context) (*notify.Links, error)
+}
+
+func serveLinks(t *testing.T, b *bundle, s notify.LinkSettings) *linkServer {
+	t.Helper()
+	s.PublicURL = "https://hub.example.com"
+	links := notify.StoredLinks(b.st, s)
 	h := &notify.DecisionHandler{Store: b.st, Decider: b.alloc, Links: links}
 	r := chi.NewRouter()
 	h.Routes(r)
 	srv := httptest.NewServer(r)
-	defer srv.Close()
-	l, err := links(ctx)
-	require.NoError(t, err)
-	again, err := notify.LoadLinks(ctx, b.st, "https://other.example")
+	t.Cleanup(srv.Close)
+	return &linkServer{t: t, b: b, srv: srv, links: links}
+}
+
+// signer is the links as they stand in the database now.
+func (ls *linkServer) signer() *notify.Links {
+	l, err := ls.links(context.Background())
+	require.NoError(ls.t, err)
+	return l
+}
+
+// local turns a public link into one to the test server.
+func (ls *linkServer) local(u string) string {
+	return ls.srv.URL + strings.TrimPrefix(u, "https://hub.example.com")
+}
+
+func (ls *linkServer) do(method, u string, form url.Values) (int, string) {
+	ls.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	require.NoError(ls.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	require.NoError(ls.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (ls *linkServer) backorder() orderhub.Backorder {
+	bo, err := ls.b.st.GetBackorder(context.Background(), ls.b.res.Backorders[0].ID)
+	require.NoError(ls.t, err)
+	return bo
+}
+
+func TestDecisionLinks(t *testing.T) {
+	clock := newClock()
+	b := setupAt(t, clock.Now)
+	ctx := context.Background()
+	ls := serveLinks(t, b, notify.LinkSettings{Now: clock.Now})
+	l := ls.signer()
+	again, err := notify.LoadLinks(ctx, b.st, notify.LinkSettings{PublicURL: "https://other.example"})
 	require.NoError(t, err)
 	require.Equal(t, l.Key, again.Key, "every instance signs with the key in the database")
 	bid := b.res.Backorders[0].ID
-	local := func(u string) string { return srv.URL + strings.TrimPrefix(u, "https://hub.example.com") }
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	do := func(method, u string, form url.Values) (int, string) {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, err := http.NewRequest(method, u, body)
-		require.NoError(t, err)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	status := func() orderhub.BackorderStatus {
-		bo, err := b.st.GetBackorder(ctx, bid)
-		require.NoError(t, err)
-		return bo.Status
-	}
 
-	wait := local(l.BackorderURL(bid, allocator.DecisionWait))
-	cancel := local(l.BackorderURL(bid, allocator.DecisionCancel))
+	wait := ls.local(l.BackorderURL(bid, allocator.DecisionWait))
+	cancel := ls.local(l.BackorderURL(bid, allocator.DecisionCancel))
+	exp := l.Expiry()
+	expQ := "?exp=" + strconv.FormatInt(exp.Unix(), 10)
 	for _, bad := range []string{
-		srv.URL + notify.BackorderPath(bid, allocator.DecisionWait),                                                   // no signature
-		srv.URL + notify.BackorderPath(bid, allocator.DecisionWait) + "?sig=AAAA",                                     // a forged one
-		srv.URL + notify.BackorderPath(bid, allocator.DecisionCancel) + "?sig=" + l.Sign(bid, allocator.DecisionWait), // wait's, on cancel
-		srv.URL + notify.BackorderPath("other", allocator.DecisionWait) + "?sig=" + l.Sign(bid, allocator.DecisionWait),
+		ls.srv.URL + notify.BackorderPath(bid, allocator.DecisionWait),                                                               // no signature
+		ls.srv.URL + notify.BackorderPath(bid, allocator.DecisionWait) + expQ + "&sig=AAAA",                                          // a forged one
+		ls.srv.URL + notify.BackorderPath(bid, allocator.DecisionCancel) + expQ + "&sig=" + l.Sign(bid, allocator.DecisionWait, exp), // wait's, on cancel
+		ls.srv.URL + notify.BackorderPath("other", allocator.DecisionWait) + expQ + "&sig=" + l.Sign(bid, allocator.DecisionWait, exp),
+		ls.srv.URL + notify.BackorderPath(bid, allocator.DecisionWait) + "?exp=" + strconv.FormatInt(exp.Add(time.Hour).Unix(), 10) + // a later expiry
+			"&sig=" + l.Sign(bid, allocator.DecisionWait, exp),
 	} {
-		code, _ := do("GET", bad, nil)
+		code, _ := ls.do("GET", bad, nil)
 		require.Equal(t, http.StatusForbidden, code, bad)
-		code, _ = do("POST", bad, url.Values{})
+		code, _ = ls.do("POST", bad, url.Values{})
 		require.Equal(t, http.StatusForbidden, code, bad)
 	}
-	require.Equal(t, orderhub.BackorderPending, status(), "nothing was decided")
+	require.Equal(t, orderhub.BackorderPending, ls.backorder().Status, "nothing was decided")
 
-	code, page := do("GET", wait, nil)
+	code, page := ls.do("GET", wait, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, page, "<form method=\"post\"")
 	require.Contains(t, page, "2 × RARE")
-	require.Equal(t, orderhub.BackorderPending, status(), "a GET only asks to confirm")
+	require.Equal(t, orderhub.BackorderPending, ls.backorder().Status, "a GET only asks to confirm")
 
-	code, page = do("POST", wait, url.Values{})
-	require.Equal(t, http.StatusOK, code, page)
-	require.Contains(t, page, "Thank you")
-	require.Equal(t, orderhub.BackorderWaiting, status())
-
-	code, page = do("POST", cancel, url.Values{})
+	// The confirmation form carries the expiry and signature.
+	code, page = ls.do("GET", cancel, nil)
+	require.Equal(t, http.StatusOK, code)
+	u, err := url.Parse(cancel)
+	require.NoError(t, err)
+	code, page = ls.do("POST", ls.srv.URL+u.Path, url.Values{"exp": {u.Query().Get("exp")}, "sig": {u.Query().Get("sig")}})
 	require.Equal(t, http.StatusOK, code, page)
 	require.Contains(t, page, "You will be refunded 60.00 USD")
-	require.Equal(t, orderhub.BackorderCancelled, status())
+	bo := ls.backorder()
+	require.Equal(t, orderhub.BackorderCancelled, bo.Status)
+	require.Equal(t, "cancel", bo.Decision)
+	require.Equal(t, notify.ActorCustomer, bo.DecidedBy)
 	o, err := b.st.GetOrder(ctx, b.order.ID)
 	require.NoError(t, err)
 	require.Equal(t, int64(2), o.Lines[2].Cancelled)
 
-	code, _ = do("POST", cancel, url.Values{})
-	require.Equal(t, http.StatusConflict, code, "a decided backorder stays decided")
-	code, _ = do("GET", wait, nil)
+	for _, m := range []string{"GET", "POST"} {
+		for _, link := range []string{cancel, wait} {
+			code, page = ls.do(m, link, url.Values{})
+			require.Equal(t, http.StatusConflict, code, "a decided backorder stays decided")
+			require.Contains(t, page, "The decision on these items (2 × RARE) was already made on 27 November 2026: to cancel them")
+			require.NotContains(t, page, "<form")
+		}
+	}
+}
+
+func TestDecisionLinksStopOnceDecided(t *testing.T) {
+	clock := newClock()
+	b := setupAt(t, clock.Now)
+	ctx := context.Background()
+	ls := serveLinks(t, b, notify.LinkSettings{Now: clock.Now})
+	l := ls.signer()
+	bid := b.res.Backorders[0].ID
+	wait := ls.local(l.BackorderURL(bid, allocator.DecisionWait))
+	cancel := ls.local(l.BackorderURL(bid, allocator.DecisionCancel))
+
+	code, page := ls.do("POST", wait, url.Values{})
+	require.Equal(t, http.StatusOK, code, page)
+	waited := ls.backorder()
+	require.Equal(t, "wait", waited.Decision)
+	clock.Advance(time.Hour)
+	for _, m := range []string{"GET", "POST"} {
+		for _, link := range []string{cancel, wait} {
+			code, page = ls.do(m, link, url.Values{})
+			require.Equal(t, http.StatusConflict, code, "the customer chose to wait: neither link acts any more (%s %s)", m, link)
+			require.Contains(t, page, "was already made on 27 November 2026: to wait for them")
+			require.NotContains(t, page, "<form")
+		}
+	}
+	require.Equal(t, waited, ls.backorder(), "nothing changed")
+	o, err := b.st.GetOrder(ctx, b.order.ID)
+	require.NoError(t, err)
+	require.Zero(t, o.Lines[2].Cancelled)
+
+	// An operator may still cancel (the API's decision); the links then
+	// say so, and still change nothing.
+	_, refund, err := b.alloc.Decide(ctx, bid, allocator.DecisionCancel, "ops@acme")
+	require.NoError(t, err)
+	require.Equal(t, "60.00", refund.Amount.String())
+	code, page = ls.do("POST", wait, url.Values{})
 	require.Equal(t, http.StatusConflict, code)
+	require.Contains(t, page, "to cancel them")
+	require.Equal(t, orderhub.BackorderCancelled, ls.backorder().Status)
+}
+
+func TestDecisionLinksStopAfterAnOperatorsDecision(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	ls := serveLinks(t, b, notify.LinkSettings{})
+	l := ls.signer()
+	bid := b.res.Backorders[0].ID
+	// Through the API (POST /api/v1/backorders/{id}/decision).
+	_, _, err := b.alloc.Decide(ctx, bid, allocator.DecisionWait, "customer")
+	require.NoError(t, err)
+	code, page := ls.do("POST", ls.local(l.BackorderURL(bid, allocator.DecisionCancel)), url.Values{})
+	require.Equal(t, http.StatusConflict, code)
+	require.Contains(t, page, "to wait for them")
+	bo := ls.backorder()
+	require.Equal(t, orderhub.BackorderWaiting, bo.Status)
+	require.Equal(t, "customer", bo.DecidedBy)
+}
+
+func TestDecisionLinksExpire(t *testing.T) {
+	clock := newClock()
+	b := setupAt(t, clock.Now)
+	ls := serveLinks(t, b, notify.LinkSettings{TTL: 72 * time.Hour, Now: clock.Now})
+	l := ls.signer()
+	bid := b.res.Backorders[0].ID
+	require.Equal(t, clock.Now().Add(72*time.Hour), l.Expiry())
+	wait := ls.local(l.BackorderURL(bid, allocator.DecisionWait))
+	cancel := ls.local(l.BackorderURL(bid, allocator.DecisionCancel))
+
+	clock.Advance(72*time.Hour - time.Second)
+	code, _ := ls.do("GET", cancel, nil)
+	require.Equal(t, http.StatusOK, code, "in date until its last second")
+
+	clock.Advance(time.Second)
+	for _, m := range []string{"GET", "POST"} {
+		for _, link := range []string{cancel, wait} {
+			code, page := ls.do(m, link, url.Values{})
+			require.Equal(t, http.StatusGone, code, "%s %s", m, link)
+			require.Contains(t, page, "This link has expired")
+			require.Contains(t, page, "nothing was changed")
+			require.NotContains(t, page, "<form")
+		}
+	}
+	bo := ls.backorder()
+	require.Equal(t, orderhub.BackorderPending, bo.Status, "an expired link changes nothing")
+	require.Empty(t, bo.Decision)
+
+	// A link made now is in date again.
+	code, _ = ls.do("POST", ls.local(ls.signer().BackorderURL(bid, allocator.DecisionWait)), url.Values{})
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "wait", ls.backorder().Decision)
+}
+
+func TestDecisionLinksWithoutAnExpiryHaveExpired(t *testing.T) {
+	b := setup(t)
+	ls := serveLinks(t, b, notify.LinkSettings{})
+	l := ls.signer()
+	bid := b.res.Backorders[0].ID
+	// A link as they were made before they carried an expiry.
+	m := hmac.New(sha256.New, l.Key)
+	m.Write([]byte("backorder\x00" + bid + "\x00cancel"))
+	old := ls.srv.URL + notify.BackorderPath(bid, allocator.DecisionCancel) + "?sig=" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	code, page := ls.do("POST", old, url.Values{})
+	require.Equal(t, http.StatusGone, code, page)
+	require.Equal(t, orderhub.BackorderPending, ls.backorder().Status)
+}
+
+func TestDecisionLinkKeyRotation(t *testing.T) {
+	clock := newClock()
+	b := setupAt(t, clock.Now)
+	ctx := context.Background()
+	ls := serveLinks(t, b, notify.LinkSettings{TTL: 720 * time.Hour, PreviousFor: 48 * time.Hour, Now: clock.Now})
+	before := ls.signer()
+	bid := b.res.Backorders[0].ID
+	oldWait := ls.local(before.BackorderURL(bid, allocator.DecisionWait))
+	oldCancel := ls.local(before.BackorderURL(bid, allocator.DecisionCancel))
+
+	clock.Advance(time.Hour)
+	sec, err := notify.RotateLinkKey(ctx, b.st)
+	require.NoError(t, err)
+	require.Equal(t, before.Key, sec.Previous)
+	require.Equal(t, clock.Now(), *sec.RetiredAt)
+	after := ls.signer()
+	require.NotEqual(t, before.Key, after.Key, "the loader reads the rotated key at once")
+	require.Equal(t, sec.Value, after.Key)
+	newWait := after.BackorderURL(bid, allocator.DecisionWait)
+	u, err := url.Parse(newWait)
+	require.NoError(t, err)
+	require.Equal(t, notify.LinkInvalid, before.Check(bid, allocator.DecisionWait, u.Query().Get("exp"), u.Query().Get("sig")),
+		"new links are signed with the new key, not the old")
+
+	// Within the window the old key's links still work.
+	clock.Advance(48*time.Hour - time.Second)
+	code, page := ls.do("GET", oldCancel, nil)
+	require.Equal(t, http.StatusOK, code, page)
+	require.Contains(t, page, "<form")
+
+	// After it they are refused, though not yet expired by themselves.
+	clock.Advance(time.Second)
+	for _, m := range []string{"GET", "POST"} {
+		for _, link := range []string{oldCancel, oldWait} {
+			code, page = ls.do(m, link, url.Values{})
+			require.Equal(t, http.StatusGone, code, "%s %s", m, link)
+			require.Contains(t, page, "This link has expired")
+		}
+	}
+	require.Equal(t, orderhub.BackorderPending, ls.backorder().Status, "the refused link changed nothing")
+
+	// The new key's link works.
+	code, page = ls.do("POST", ls.local(newWait), url.Values{})
+	require.Equal(t, http.StatusOK, code, page)
+	require.Equal(t, orderhub.BackorderWaiting, ls.backorder().Status)
+
+	// A second rotation drops the first key altogether.
+	_, err = notify.RotateLinkKey(ctx, b.st)
+	require.NoError(t, err)
+	code, _ = ls.do("GET", oldCancel, nil)
+	require.Equal(t, http.StatusForbidden, code)
 }

@@ -26,6 +26,7 @@ type view struct {
 	OrderNumber    string
 	Items          []viewItem // backordered, with their links
 	HasLinks       bool
+	LinksUntil     string // the day the links expire
 	Shipped        []Item
 	ToCome         []Item
 	Complete       bool // nothing is left to come
@@ -61,6 +62,7 @@ func Render(n store.Notice, o orderhub.Order, links *Links) (Message, error) {
 			vi.WaitURL = links.BackorderURL(it.BackorderID, allocator.DecisionWait)
 			vi.CancelURL = links.BackorderURL(it.BackorderID, allocator.DecisionCancel)
 			v.HasLinks = true
+			v.LinksUntil = links.Expiry().Format("2 January 2006")
 			if m.Links == nil {
 				m.Links = map[string]map[string]string{}
 			}

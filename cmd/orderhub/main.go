@@ -47,6 +47,9 @@ Usage:
                                     set stock per location from a CSV (location,sku,on_hand)
   orderhub webhooks register|list --config FILE [--shop ID]
                                     create (idempotently) or show the platforms' webhook subscriptions
+  orderhub notices rotate-key --config FILE
+                                    sign new backorder notice links with a fresh key; the previous one
+                                    works for notifications.previous_key_for, then is refused
   orderhub load [--orders N] [--rate R] [--database URL] [--redis URL] [--instances N [--kill K]] [--ship]
                                     drive hubs with signed webhooks of every platform; report throughput,
                                     latency and a same-run baseline, and check exactly-once processing
@@ -75,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdWebhooks(ctx, args[1:], stdout, stderr)
 	case "inventory":
 		err = cmdInventory(ctx, args[1:], stdout, stderr)
+	case "notices":
+		err = cmdNotices(ctx, args[1:], stdout, stderr)
 	case "load":
 		err = cmdLoad(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -181,7 +181,7 @@ func chainHooks(sets ...allocator.Hooks) allocator.Hooks {
 // noticeRoutes adds GET and POST /notices/backorders/{id}/{wait|cancel},
 // the signed links of the backorder notices. Call it from routes.
 func (a *App) noticeRoutes(r chi.Router) {
-	h := &notify.DecisionHandler{Store: a.store, Links: notify.CachedLinks(a.store, a.cfg.PublicURL), Logger: a.logger.With("component", "notices")}
+	h := &notify.DecisionHandler{Store: a.store, Links: notify.StoredLinks(a.store, a.linkSettings()), Logger: a.logger.With("component", "notices")}
 	if a.alloc != nil { // a nil *Allocator must not become a non-nil Decider
 		h.Decider = a.alloc
 	}
@@ -211,7 +211,7 @@ func (a *App) noticeDeliverer() *notify.Deliverer {
 	}
 	d := &notify.Deliverer{Store: a.store, Sender: sender, Logger: a.logger.With("component", "notices"), Now: a.now}
 	if a.cfg.PublicURL != "" {
-		d.Links = notify.CachedLinks(a.store, a.cfg.PublicURL)
+		d.Links = notify.StoredLinks(a.store, a.linkSettings())
 	}
 	return d
 }

@@ -204,7 +204,7 @@ func TestNoticeRoutesVerifyTheSignature(t *testing.T) {
 	a.noticeRoutes(r)
 	srv := httptest.NewServer(r)
 	defer srv.Close()
-	links, err := notify.LoadLinks(ctx, a.store, a.cfg.PublicURL)
+	links, err := notify.LoadLinks(ctx, a.store, a.linkSettings())
 	require.NoError(t, err)
 	good := srv.URL + strings.TrimPrefix(links.BackorderURL(bid, allocator.DecisionWait), strings.TrimRight(a.cfg.PublicURL, "/"))
 	bad := srv.URL + notify.BackorderPath(bid, allocator.DecisionWait) + "?sig=forged"
@@ -222,6 +222,11 @@ func TestNoticeRoutesVerifyTheSignature(t *testing.T) {
 	require.Equal(t, http.StatusOK, get("GET", good))
 	require.Equal(t, http.StatusOK, get("POST", good))
 	b, err := a.store.GetBackorder(ctx, bid)
+	require.NoError(t, err)
+	require.Equal(t, orderhub.BackorderWaiting, b.Status)
+	cancel := srv.URL + strings.TrimPrefix(links.BackorderURL(bid, allocator.DecisionCancel), strings.TrimRight(a.cfg.PublicURL, "/"))
+	require.Equal(t, http.StatusConflict, get("POST", cancel), "the customer chose to wait: the cancel link no longer acts")
+	b, err = a.store.GetBackorder(ctx, bid)
 	require.NoError(t, err)
 	require.Equal(t, orderhub.BackorderWaiting, b.Status)
 }

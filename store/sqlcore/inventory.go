@@ -430,13 +430,18 @@ func scanBackorder(row Row) (orderhub.Backorder, error) {
 	var b orderhub.Backorder
 	var status string
 	var paid, created, updated int64
-	var eta *int64
-	err := row.Scan(&b.ID, &b.OrderID, &b.ShopID, &b.LineID, &b.SKU, &b.Quantity, &b.Filled, &status, &paid, &eta, &created, &updated)
+	var eta, decided *int64
+	err := row.Scan(&b.ID, &b.OrderID, &b.ShopID, &b.LineID, &b.SKU, &b.Quantity, &b.Filled, &status, &paid, &eta, &created, &updated,
+		&b.Decision, &b.DecidedBy, &decided)
 	b.Status = orderhub.BackorderStatus(status)
 	b.PaidAt, b.CreatedAt, b.UpdatedAt = fromMicros(paid), fromMicros(created), fromMicros(updated)
 	if eta != nil {
 		t := fromMicros(*eta)
 		b.ETA = &t
+	}
+	if decided != nil {
+		t := fromMicros(*decided)
+		b.DecidedAt = &t
 	}
 	return b, err
 }

@@ -103,11 +103,13 @@ INSERT INTO backorders (id, order_id, shop_id, line_id, sku, quantity, filled, s
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 
 -- name: GetBackorder
-SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at
+SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at,
+       decision, decided_by, decided_at
 FROM backorders WHERE id = $1
 
 -- name: ListBackorders
-SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at
+SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at,
+       decision, decided_by, decided_at
 FROM backorders
 WHERE ($1 OR shop_id IN (SELECT value FROM json_each($2)))
   AND ($3 = '' OR status = $3)
@@ -118,7 +120,8 @@ ORDER BY id
 LIMIT $7
 
 -- name: OpenBackordersFIFO
-SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at
+SELECT id, order_id, shop_id, line_id, sku, quantity, filled, status, paid_at, eta, created_at, updated_at,
+       decision, decided_by, decided_at
 FROM backorders
 WHERE sku = $1 AND status IN ('pending', 'waiting')
 ORDER BY paid_at, id
