@@ -28,7 +28,8 @@ type WriteProber interface {
 // WriteHealth tracks whether the store's writes fail for want of storage,
 // so that readiness can tell the truth while the disk is full. Writers
 // report each outcome to it; the zero value is healthy and safe for
-// concurrent use.
+// concurrent use, and a nil *WriteHealth hears nothing and is always
+// healthy.
 type WriteHealth struct {
 	mu      sync.Mutex
 	failure error
@@ -39,7 +40,7 @@ type WriteHealth struct {
 // (a bad request, a conflict, our own bug) says nothing about storage and
 // is ignored.
 func (h *WriteHealth) Report(err error) {
-	if err != nil && !IsStorageFailure(err) {
+	if h == nil || (err != nil && !IsStorageFailure(err)) {
 		return
 	}
 	h.mu.Lock()
@@ -50,6 +51,9 @@ func (h *WriteHealth) Report(err error) {
 // Failure returns the storage failure of the latest write reported, or nil
 // while writes succeed.
 func (h *WriteHealth) Failure() error {
+	if h == nil {
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.failure

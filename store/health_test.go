@@ -35,4 +35,8 @@ func TestWriteHealthFollowsStorageFailures(t *testing.T) {
 	require.NoError(t, h.Failure(), "one write that succeeds makes it healthy again")
 	h.Report(errors.New("our own bug"))
 	require.NoError(t, h.Failure())
+
+	var none *store.WriteHealth // hears nothing
+	none.Report(full)
+	require.NoError(t, none.Failure())
 }
