@@ -207,7 +207,7 @@ func TestDiskFullIsUnavailableUntilWritesSucceed(t *testing.T) {
 		t.Helper()
 		// A setting of each connection: take all of the pool's at once so
 		// that none is missed.
-		for range 4 {
+		for range sq.DB().Stats().MaxOpenConnections {
 			c, err := sq.DB().Conn(ctx)
 			require.NoError(t, err)
 			defer c.Close()
