@@ -4,7 +4,9 @@
 // tracking, at POST /webhooks/{shipbob|easypost|shippo}/{provider id} and
 // /webhooks/supplier/{supplier id}.
 //
-// Each delivery is read once under a size cap, authenticated as its sender
+// Each delivery is read once under a size cap and the process's budget of
+// body bytes in flight (package bodylimit, shared with the platform
+// intake; 503 with Retry-After past it), authenticated as its sender
 // signs it (401 otherwise), decoded (400 when malformed), mapped to the
 // fulfillment it is about, and applied through the allocator's AdvanceTx in
 // one transaction with a dedupe record keyed by the sender's event id: a
@@ -25,11 +27,8 @@
 package callbacks
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -38,6 +37,7 @@ import (
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/allocator"
+	"github.com/orderhub/orderhub/bodylimit"
 	"github.com/orderhub/orderhub/connectors/shippo"
 	"github.com/orderhub/orderhub/httpjson"
 	"github.com/orderhub/orderhub/store"
@@ -90,7 +90,27 @@ type Options struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+	// Budget bounds the body bytes held by every callback being read at
+	// once; one Budget is shared with the platform intake. A budget of its
+	// own of bodylimit.DefaultInFlightBytes when nil.
+	Budget *bodylimit.Budget
+	// Writes is told how each applied callback's transaction went, so
+	// readiness turns 503 while the database cannot store; nil tells no
+	// one. *store.WriteHealth implements it.
+	Writes WriteReporter
 }
+
+// WriteReporter is told the outcome of each write: nil for a success, or
+// the error.
+type WriteReporter interface {
+	Report(err error)
+}
+
+var _ WriteReporter = (*store.WriteHealth)(nil)
+
+type noWrites struct{}
+
+func (noWrites) Report(error) {}
 
 // Handler serves the callback routes.
 type Handler struct {
@@ -103,6 +123,8 @@ type Handler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	max       int64
+	budget    *bodylimit.Budget
+	writes    WriteReporter
 }
 
 // New checks o and returns a Handler. A provider without an id, of an
@@ -113,7 +135,14 @@ func New(o Options) (*Handler, error) {
 		return nil, orderhub.Errorf(orderhub.EInvalid, "callbacks: a store and an allocator are required")
 	}
 	h := &Handler{st: o.Store, alloc: o.Allocator, providers: map[string]Provider{}, suppliers: map[string]Supplier{},
-		locations: map[string]orderhub.Location{}, shippo: o.Shippo, now: o.Now, log: o.Logger, max: o.MaxBodyBytes}
+		locations: map[string]orderhub.Location{}, shippo: o.Shippo, now: o.Now, log: o.Logger, max: o.MaxBodyBytes,
+		budget: o.Budget, writes: o.Writes}
+	if h.budget == nil {
+		h.budget = bodylimit.NewBudget(0)
+	}
+	if h.writes == nil {
+		h.writes = noWrites{}
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -195,24 +224,11 @@ func (h *Handler) provider(w http.ResponseWriter, r *http.Request, kind string) 
 	return p, true
 }
 
-// readBody reads the whole body once, up to the cap.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	tooLarge := orderhub.Errorf(orderhub.ETooLarge, "body is larger than the %d-byte limit", h.max)
-	if r.ContentLength > h.max {
-		return nil, tooLarge
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.max)); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) {
-			return nil, orderhub.WrapError(orderhub.EInvalid, err, "body ended early")
-		}
-		return nil, orderhub.WrapError(orderhub.EInvalid, err, "body could not be read")
-	}
-	return buf.Bytes(), nil
+// readBody reads the whole body once, up to the cap, under the process's
+// budget of body bytes in flight, as the platform intake does (package
+// bodylimit). Call release once the body is no longer needed.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
+	return h.budget.Read(w, r, h.max)
 }
 
 // callbacksOf returns a transaction's callback operations. store.Tx embeds
@@ -278,6 +294,12 @@ func (h *Handler) apply(ctx context.Context, c change) (Response, error) {
 		resp = Response{Status: StatusAccepted, FulfillmentID: f.ID}
 		return nil
 	})
+	switch {
+	case err != nil:
+		h.writes.Report(err) // heeded only when the database cannot store
+	case resp.Status == StatusAccepted: // a change was written
+		h.writes.Report(nil)
+	}
 	return resp, err
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/allocator"
+	"github.com/orderhub/orderhub/bodylimit"
 	"github.com/orderhub/orderhub/callbacks"
 	"github.com/orderhub/orderhub/connectors/apiclient"
 	"github.com/orderhub/orderhub/connectors/easypost"
@@ -73,6 +74,7 @@ type world struct {
 	spH      *shippo.Client
 	sb       *shipbob.Client
 	now      func() time.Time
+	budget   *bodylimit.Budget // the handler's budget of body bytes in flight
 }
 
 // setup builds a world on SQLite.
@@ -99,7 +101,7 @@ func newWorld(t testing.TB, st store.Store) *world {
 	a, err := allocator.New(allocator.Config{Store: st, Locations: []orderhub.Location{nyc, chi_, la, sea}, Suppliers: []orderhub.Supplier{dropco},
 		Rules: routing.Rules{Order: []routing.Rule{routing.RulePriority}, AllowLineSplit: true, Dropship: true, Backorders: routing.BackorderNotify}})
 	require.NoError(t, err)
-	w := &world{st: st, alloc: a, now: time.Now,
+	w := &world{st: st, alloc: a, now: time.Now, budget: bodylimit.NewBudget(1 << 20),
 		shipbob:  shipbobtest.New(t, shipbobtest.Options{}),
 		easypost: easyposttest.New(t, easyposttest.Options{WebhookSecret: easypostSecret}),
 		shippo:   shippotest.New(t, shippotest.Options{WebhookSecret: shippoSecret}),
@@ -131,7 +133,7 @@ func newWorld(t testing.TB, st store.Store) *world {
 		},
 		Suppliers: []callbacks.Supplier{{ID: "dropco", Secret: supplierSecret}, {ID: "otherco", Secret: "other-secret"}},
 		Shippo:    map[string]callbacks.ShippoAPI{"shippo-main": refetch, "shippo-hmac": refetchH},
-		Now:       func() time.Time { return w.now() }, MaxBodyBytes: 64 << 10})
+		Now:       func() time.Time { return w.now() }, MaxBodyBytes: 64 << 10, Budget: w.budget})
 	require.NoError(t, err)
 	r := chi.NewRouter()
 	h.Routes(r)

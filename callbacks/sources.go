@@ -117,7 +117,8 @@ func (h *Handler) ShipBob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := h.log.With("platform", SourceShipBob, "provider", p.ID)
-	body, err := h.readBody(w, r)
+	body, release, err := h.readBody(w, r)
+	defer release()
 	if err != nil {
 		reject(w, r, log, err)
 		return
@@ -166,7 +167,8 @@ func (h *Handler) EasyPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := h.log.With("platform", SourceEasyPost, "provider", p.ID)
-	body, err := h.readBody(w, r)
+	body, release, err := h.readBody(w, r)
+	defer release()
 	if err != nil {
 		reject(w, r, log, err)
 		return
@@ -209,7 +211,8 @@ func (h *Handler) Shippo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := h.log.With("platform", SourceShippo, "provider", p.ID)
-	body, err := h.readBody(w, r)
+	body, release, err := h.readBody(w, r)
+	defer release()
 	if err != nil {
 		reject(w, r, log, err)
 		return
@@ -315,7 +318,8 @@ func (h *Handler) Supplier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := h.log.With("platform", SourceSupplier, "supplier", s.ID)
-	body, err := h.readBody(w, r)
+	body, release, err := h.readBody(w, r)
+	defer release()
 	if err != nil {
 		reject(w, r, log, err)
 		return
@@ -350,7 +354,10 @@ func (h *Handler) Supplier(w http.ResponseWriter, r *http.Request) {
 // change, 503 for an outage, 500 otherwise; the sender retries.
 func (h *Handler) finishErr(w http.ResponseWriter, r *http.Request, log *slog.Logger, c change, err error) {
 	code := orderhub.ErrorCode(err)
-	if code != orderhub.EConflict && code != orderhub.EUnavailable {
+	switch {
+	case store.IsStorageFailure(err): // full, failing or unreachable: 503 with Retry-After
+		err = orderhub.WrapError(orderhub.EUnavailable, err, "the callback could not be stored now; retry later")
+	case code != orderhub.EConflict && code != orderhub.EUnavailable:
 		err = orderhub.WrapError(orderhub.EInternal, err, "callback could not be applied")
 	}
 	log.ErrorContext(r.Context(), "callback not applied", "err", err, "event", c.eventID)

@@ -289,6 +289,10 @@ type Alerts struct {
 type Webhooks struct {
 	// MaxBodyBytes caps a webhook body; a larger one is answered 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInFlightBytes bounds the body bytes held at once by every webhook
+	// and callback being read, before any is verified; past it a delivery
+	// is answered 503 with Retry-After and the sender retries.
+	MaxInFlightBytes int64 `yaml:"max_in_flight_bytes"`
 }
 
 // Jobs configures background work shared by every instance.
@@ -323,7 +327,7 @@ func Default() Config {
 			Backorders:     BackordersNotify,
 		},
 		Alerts:    Alerts{StuckAfter: 24 * time.Hour},
-		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20},
+		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20, MaxInFlightBytes: 64 << 20},
 		Reconcile: Reconcile{Interval: 15 * time.Minute},
 		Jobs:      Jobs{RescueAfter: 5 * time.Minute},
 	}

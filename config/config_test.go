@@ -421,6 +421,10 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`alerts.webhook_url: "hooks.slack.com/x" is not an absolute http(s) URL`}, ""},
 		{"max body", func(c *config.Config) { c.Webhooks.MaxBodyBytes = 0 },
 			[]string{`webhooks.max_body_bytes: 0 must be positive`}, ""},
+		{"max in flight", func(c *config.Config) { c.Webhooks.MaxInFlightBytes = 0 },
+			[]string{`webhooks.max_in_flight_bytes: 0 must be at least webhooks.max_body_bytes`}, ""},
+		{"max in flight under one body", func(c *config.Config) { c.Webhooks.MaxInFlightBytes = c.Webhooks.MaxBodyBytes - 1 },
+			[]string{`webhooks.max_in_flight_bytes: 5242879 must be at least webhooks.max_body_bytes`}, ""},
 		{"reconcile", func(c *config.Config) { c.Reconcile.Interval = -time.Minute },
 			[]string{`reconcile.interval: -1m0s must be positive`}, ""},
 	}
@@ -545,6 +549,7 @@ suppliers:
 		{"backorders default kept", c.Routing.Backorders, "notify"},
 		{"rules replaced", strings.Join(c.Routing.Rules, ","), "priority"},
 		{"max body default", c.Webhooks.MaxBodyBytes, int64(5 << 20)},
+		{"max in flight default", c.Webhooks.MaxInFlightBytes, int64(64 << 20)},
 		{"listen default", c.Listen, "127.0.0.1:8080"},
 		{"shopify api version", c.Shops[0].APIVersion, "2025-07"},
 		{"shopify api base", c.Shops[0].APIBaseURL, "https://s.myshopify.com"},

@@ -577,6 +577,9 @@ func (v *validator) durations() {
 	if c.Webhooks.MaxBodyBytes <= 0 {
 		v.add("webhooks.max_body_bytes", c.Webhooks.MaxBodyBytes, "must be positive, e.g. 5242880")
 	}
+	if c.Webhooks.MaxInFlightBytes < c.Webhooks.MaxBodyBytes || c.Webhooks.MaxInFlightBytes <= 0 {
+		v.add("webhooks.max_in_flight_bytes", c.Webhooks.MaxInFlightBytes, "must be at least webhooks.max_body_bytes, e.g. 67108864")
+	}
 	if c.Jobs.RescueAfter < 10*time.Second {
 		v.add("jobs.rescue_after", c.Jobs.RescueAfter, "must be at least 10s, longer than a job normally runs")
 	}

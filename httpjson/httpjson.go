@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/orderhub/orderhub"
 )
@@ -57,12 +58,21 @@ func Write(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// RetryAfterSeconds is the Retry-After of a 503 whose handler set none:
+// long enough for a busy or full database to recover a little, short
+// enough that a platform's retry finds it back soon.
+const RetryAfterSeconds = 5
+
 // Error answers err as JSON with the status its code maps to. Internal
 // errors are logged with their detail and shown to the caller only as
-// "internal error".
+// "internal error". A 503 carries Retry-After (RetryAfterSeconds unless
+// the handler set its own), so senders retry instead of giving up.
 func Error(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code := orderhub.ErrorCode(err)
 	status := StatusFor(code)
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 	if status >= 500 && logger != nil {
 		logger.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 	}

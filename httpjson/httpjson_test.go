@@ -42,6 +42,16 @@ func TestErrorMapping(t *testing.T) {
 		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 			t.Errorf("content type %q", ct)
 		}
+		if ra := rec.Header().Get("Retry-After"); (tc.status == 503) != (ra == "5") {
+			t.Errorf("%v: Retry-After %q on a %d", tc.err, ra, tc.status)
+		}
+	}
+	// A handler's own Retry-After is kept.
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Retry-After", "30")
+	httpjson.Error(rec, httptest.NewRequest("GET", "/x", nil), nil, orderhub.Errorf(orderhub.EUnavailable, "disk full"))
+	if ra := rec.Header().Get("Retry-After"); ra != "30" {
+		t.Errorf("Retry-After %q, want the handler's 30", ra)
 	}
 	if httpjson.StatusFor("anything-else") != http.StatusInternalServerError {
 		t.Error("unknown codes are 500")

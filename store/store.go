@@ -36,6 +36,7 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	WriteProber
 	// Kind names the implementation: "sqlite" or "postgres".
 	Kind() string
 	// Queue controls the River client that works jobs on this database.

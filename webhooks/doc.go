@@ -5,16 +5,22 @@
 //
 // # Intake
 //
-// Handler caps the body (413), reads it once, verifies it exactly as the
-// platform signs it (401), takes the platform's dedupe key (400 when it
-// cannot), and stores the raw bytes as a receipt, with the drain job when
-// none is on its way, in one transaction before it answers 200
-// {"status":"accepted","receipt_id":…}. GroupInbox shares that transaction
+// Handler caps the body (413), reads it once under the process's budget of
+// body bytes in flight (bodylimit; 503 with Retry-After past it), verifies
+// it exactly as the platform signs it (401), refuses a body that is not
+// UTF-8 JSON (400), takes the platform's dedupe key (400 when it cannot),
+// and stores the raw bytes as a receipt, with the drain job when none is on
+// its way, in one transaction before it answers 200
+// {"status":"accepted","receipt_id":…}. A database that cannot store
+// (full, failing, unreachable) answers 503 with Retry-After, so the
+// platform delivers again, and is reported to the WriteReporter that
+// readiness reads. GroupInbox shares that transaction
 // between concurrent deliveries (group commit), so a burst pays for one
 // commit, and still answers each only after its commit.
 // A delivery already stored answers 200 {"status":"duplicate"} and adds
 // nothing. WooCommerce's unsigned creation ping gets exactly 200 and is not
-// stored. Only our own faults answer 5xx, so platforms retry only those.
+// stored. Only our own faults and outages answer 5xx, so platforms retry
+// only those.
 //
 // # Processing
 //

@@ -1,21 +1,20 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/bodylimit"
 	"github.com/orderhub/orderhub/httpjson"
 	"github.com/orderhub/orderhub/store"
 )
@@ -42,7 +41,26 @@ type HandlerOptions struct {
 	MaxBodyBytes int64
 	// Observer counts deliveries; nil counts nothing.
 	Observer Observer
+	// Budget bounds the body bytes held by every delivery being read at
+	// once; one Budget is shared with the other webhook senders' handlers.
+	// A budget of its own of bodylimit.DefaultInFlightBytes when nil.
+	Budget *bodylimit.Budget
+	// Writes is told how each receipt's store went, so readiness turns 503
+	// while the database cannot store; nil tells no one.
+	Writes WriteReporter
 }
+
+// WriteReporter is told the outcome of each write: nil for a success, or
+// the error. *store.WriteHealth implements it.
+type WriteReporter interface {
+	Report(err error)
+}
+
+var _ WriteReporter = (*store.WriteHealth)(nil)
+
+type noWrites struct{}
+
+func (noWrites) Report(error) {}
 
 // Observer is told what the intake does with each delivery, for metrics.
 // *metrics.Metrics implements it.
@@ -69,6 +87,8 @@ type Handler struct {
 	now    func() time.Time
 	logger *slog.Logger
 	max    int64
+	budget *bodylimit.Budget
+	writes WriteReporter
 }
 
 type shopEntry struct {
@@ -83,7 +103,14 @@ func NewHandler(o HandlerOptions) (*Handler, error) {
 	if o.Inbox == nil {
 		return nil, orderhub.Errorf(orderhub.EInvalid, "webhooks: no inbox to store receipts in")
 	}
-	h := &Handler{obs: o.Observer, shops: map[string]shopEntry{}, inbox: o.Inbox, now: o.Now, logger: o.Logger, max: o.MaxBodyBytes}
+	h := &Handler{obs: o.Observer, shops: map[string]shopEntry{}, inbox: o.Inbox, now: o.Now, logger: o.Logger, max: o.MaxBodyBytes,
+		budget: o.Budget, writes: o.Writes}
+	if h.budget == nil {
+		h.budget = bodylimit.NewBudget(0)
+	}
+	if h.writes == nil {
+		h.writes = noWrites{}
+	}
 	if h.obs == nil {
 		h.obs = noObserver{}
 	}
@@ -149,12 +176,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := h.readBody(w, r)
+	// The body is read before it is verified, so it is read under the
+	// budget: a sender cannot make the process hold more than that, however
+	// many deliveries it opens and whatever Content-Length it claims.
+	body, release, err := h.budget.Read(w, r, h.max)
+	defer release()
 	if err != nil {
-		if orderhub.ErrorCode(err) == orderhub.ETooLarge {
+		switch orderhub.ErrorCode(err) {
+		case orderhub.ETooLarge:
 			log.WarnContext(ctx, "webhook body over the cap", "err", err)
+		case orderhub.EUnavailable:
+			log.WarnContext(ctx, "webhook refused: too many body bytes in flight", "err", err)
 		}
-		h.fail(w, r, log, label, err)
+		h.fail(w, r, nil, label, err)
 		return
 	}
 	if p := shop.platform.ping; p != nil && p(r.Header, body) {
@@ -169,6 +203,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		h.fail(w, r, log, label, err)
+		return
+	}
+	if !utf8.Valid(body) {
+		// JSON is UTF-8 (RFC 8259); a body that is not would be stored as
+		// bytes no order field can hold.
+		h.fail(w, r, log, label, orderhub.Errorf(orderhub.EInvalid, "body is not valid UTF-8 (%d bytes)", len(body)))
 		return
 	}
 	if !json.Valid(body) {
@@ -197,6 +237,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.DebugContext(ctx, "webhook duplicate", "topic", topic)
 		h.obs.WebhookDuplicate(label)
 		httpjson.Write(w, http.StatusOK, Response{Status: "duplicate"})
+	case store.IsStorageFailure(err):
+		// The database cannot store now (full, failing, unreachable): a 503
+		// with Retry-After, so the platform delivers again later.
+		h.writes.Report(err)
+		log.ErrorContext(ctx, "webhook not stored: the database cannot store", "err", err)
+		h.fail(w, r, nil, label, orderhub.WrapError(orderhub.EUnavailable, err, "the webhook could not be stored now; retry later"))
 	case err != nil:
 		if orderhub.ErrorCode(err) != orderhub.EUnavailable {
 			err = orderhub.WrapError(orderhub.EInternal, err, "webhook could not be stored")
@@ -204,6 +250,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.ErrorContext(ctx, "webhook not stored", "err", err)
 		h.fail(w, r, nil, label, err)
 	default:
+		h.writes.Report(nil)
 		log.DebugContext(ctx, "webhook accepted", "topic", topic, "receipt", rec.ID)
 		httpjson.Write(w, http.StatusOK, Response{Status: "accepted", ReceiptID: rec.ID})
 		h.obs.ObserveIngest(time.Since(began))
@@ -214,32 +261,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, platform string, err error) {
 	h.obs.WebhookRejected(platform, orderhub.ErrorCode(err))
 	httpjson.Error(w, r, log, err)
-}
-
-// readBody reads the whole body once, up to the cap.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	tooLarge := func() error {
-		return orderhub.Errorf(orderhub.ETooLarge, "body is larger than the %d-byte limit", h.max)
-	}
-	if r.ContentLength > h.max {
-		return nil, tooLarge()
-	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.max))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge()
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) {
-			return nil, orderhub.WrapError(orderhub.EInvalid, err, "body ended early")
-		}
-		return nil, orderhub.WrapError(orderhub.EInvalid, err, "body could not be read")
-	}
-	return buf.Bytes(), nil
 }
 
 // String describes the handler for logs, without secrets.

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderhub/orderhub"
+	"github.com/orderhub/orderhub/bodylimit"
 	"github.com/orderhub/orderhub/connectors/bigcommerce"
 	"github.com/orderhub/orderhub/connectors/shopify"
 	"github.com/orderhub/orderhub/connectors/woocommerce"
@@ -153,7 +154,8 @@ type bundle struct {
 
 type setupOpts struct {
 	maxBody  int64
-	postgres bool // on the PostgreSQL in ORDERHUB_TEST_POSTGRES_URL instead of SQLite
+	postgres bool              // on the PostgreSQL in ORDERHUB_TEST_POSTGRES_URL instead of SQLite
+	budget   *bodylimit.Budget // the handler's own when nil
 }
 
 // setupFunc makes a bundle; eachStore hands tests one per store kind.
@@ -196,7 +198,7 @@ func setup(t testing.TB, opts ...setupOpts) *bundle {
 	b.logger = slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b.open()
 	// The intake stores through a GroupInbox, as the app wires it.
-	h, err := webhooks.NewHandler(webhooks.HandlerOptions{Shops: testShops, Inbox: webhooks.NewGroupInbox(b.store, 0, 0), Now: b.clock.Now, Logger: b.logger, MaxBodyBytes: o.maxBody})
+	h, err := webhooks.NewHandler(webhooks.HandlerOptions{Shops: testShops, Inbox: webhooks.NewGroupInbox(b.store, 0, 0), Now: b.clock.Now, Logger: b.logger, MaxBodyBytes: o.maxBody, Budget: o.budget})
 	require.NoError(t, err)
 	r := chi.NewRouter()
 	h.Routes(r)

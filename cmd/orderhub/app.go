@@ -17,6 +17,7 @@ import (
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/admin"
 	"github.com/orderhub/orderhub/allocator"
+	"github.com/orderhub/orderhub/bodylimit"
 	"github.com/orderhub/orderhub/config"
 	"github.com/orderhub/orderhub/fulfillment"
 	"github.com/orderhub/orderhub/httpjson"
@@ -53,6 +54,10 @@ type App struct {
 
 	limOnce sync.Once
 	lim     *ratelimit.Limiter // every call to a shop's API waits on it
+
+	bodies  *bodylimit.Budget  // body bytes in flight, shared by the intake and the callbacks
+	writes  *store.WriteHealth // whether writes fail for want of storage; readyz reads it
+	probeMu sync.Mutex         // one readiness write probe at a time
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -90,7 +95,8 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	if now == nil {
 		now = time.Now
 	}
-	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now}
+	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now,
+		bodies: bodylimit.NewBudget(cfg.Webhooks.MaxInFlightBytes), writes: &store.WriteHealth{}}
 	a.registerWorkers()
 	opts := store.Options{Logger: logger, Now: now, Queues: map[string]river.QueueConfig{
 		river.QueueDefault:         {MaxWorkers: 32}, // a route job mostly waits for its group to commit; more waiting together make larger groups
@@ -239,7 +245,7 @@ func (a *App) adminServer() *admin.Server {
 	return srv
 }
 
-// readyz answers 200 only when the database answers.
+// readyz answers 200 only when the database answers and takes writes.
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -248,7 +254,33 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, r, nil, orderhub.WrapError(orderhub.EUnavailable, err, "database is not reachable"))
 		return
 	}
+	if err := a.writeFailure(ctx); err != nil {
+		a.logger.WarnContext(ctx, "readiness check failed: the database takes no writes", "err", err)
+		httpjson.Error(w, r, nil, orderhub.WrapError(orderhub.EUnavailable, err, "the database takes no writes (full or failing)"))
+		return
+	}
 	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready", "database": a.store.Kind()})
+}
+
+// writeFailure returns nil while writes succeed. Once a write has failed
+// for want of storage (the intake and the callbacks report theirs), it
+// probes a write of a receipt's size and reports the outcome, so readiness
+// comes back as soon as the database takes writes again, with or without
+// traffic. While the writes are healthy it costs nothing: readiness is
+// polled often, and a probe is a committed write. One probe runs at a time;
+// a check that finds one running answers with the failure known so far.
+func (a *App) writeFailure(ctx context.Context) error {
+	failure := a.writes.Failure()
+	if failure == nil {
+		return nil
+	}
+	if !a.probeMu.TryLock() {
+		return failure
+	}
+	defer a.probeMu.Unlock()
+	err := a.store.ProbeWrite(ctx)
+	a.writes.Report(err)
+	return err
 }
 
 // Handler returns the HTTP handler, for tests.

@@ -51,7 +51,7 @@ func (a *App) intakeRoutes(r chi.Router) {
 	}
 	h, err := webhooks.NewHandler(webhooks.HandlerOptions{
 		Shops: intakeShops(a.cfg), Inbox: webhooks.NewGroupInbox(a.store, 0, committers), Now: a.now, Logger: a.logger,
-		MaxBodyBytes: a.cfg.Webhooks.MaxBodyBytes, Observer: a.Metrics(),
+		MaxBodyBytes: a.cfg.Webhooks.MaxBodyBytes, Observer: a.Metrics(), Budget: a.bodies, Writes: a.writes,
 	})
 	if err != nil {
 		// Validate rules this out; answer 503 rather than take webhooks wrongly.

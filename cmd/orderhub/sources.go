@@ -138,7 +138,7 @@ const callbackRefetchTimeout = 2 * time.Second
 
 func (a *App) callbackHandler() (*callbacks.Handler, error) {
 	o := callbacks.Options{Store: a.store, Allocator: a.alloc, Locations: a.cfg.DomainLocations(), Shippo: map[string]callbacks.ShippoAPI{},
-		Now: a.now, Logger: a.logger, MaxBodyBytes: a.cfg.Webhooks.MaxBodyBytes}
+		Now: a.now, Logger: a.logger, MaxBodyBytes: a.cfg.Webhooks.MaxBodyBytes, Budget: a.bodies, Writes: a.writes}
 	for _, p := range a.cfg.Providers {
 		o.Providers = append(o.Providers, callbacks.Provider{ID: p.ID, Kind: p.Kind, WebhookSecret: p.WebhookSecret, Auth: p.Auth})
 		if p.Kind == config.ProviderShippo {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,7 +111,7 @@ func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcor
 	}
 	if err := fn(pgQuerier{tx}, ins); err != nil {
 		_ = tx.Rollback(ctx)
-		return err
+		return markStorage(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return mapError(fmt.Errorf("commit: %w", err))
@@ -190,6 +191,44 @@ func mapError(err error) error {
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return orderhub.WrapError(orderhub.EUnavailable, fmt.Errorf("%w: %w", store.ErrTxConflict, err), "transaction conflicted; retry")
 		}
+	}
+	if storageFailure(err) {
+		return storageError(err)
+	}
+	return err
+}
+
+// storageFailure reports whether err says the database cannot store or
+// cannot be reached: SQLSTATE class 53 (insufficient resources: disk full,
+// out of memory, too many connections), class 08 (connection exception),
+// 57P01-57P03 (the server is shutting down or starting), 58030 (I/O
+// error), or a connection that could not be made at all.
+func storageFailure(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "08"):
+			return true
+		}
+		switch pe.Code {
+		case "57P01", "57P02", "57P03", "58030":
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce)
+}
+
+func storageError(err error) error {
+	return orderhub.WrapError(orderhub.EUnavailable, fmt.Errorf("%w: %w", store.ErrStorage, err), "the database cannot store now (full or unreachable); retry later")
+}
+
+// markStorage maps a storage failure that reached a transaction unmapped
+// (through River's job insert, say) and leaves every other error as it is.
+func markStorage(err error) error {
+	if !store.IsStorageFailure(err) && storageFailure(err) {
+		return storageError(err)
 	}
 	return err
 }

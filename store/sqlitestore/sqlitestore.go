@@ -131,7 +131,7 @@ func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcor
 	defer func() { s.stmts.warm(ctx, q.missedQueries()) }()
 	if err := fn(q, ins); err != nil {
 		_ = tx.Rollback()
-		return err
+		return markStorage(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return mapError(fmt.Errorf("commit: %w", err))
@@ -201,6 +201,37 @@ func mapError(err error) error {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return orderhub.WrapError(orderhub.EUnavailable, err, "database is busy")
 		}
+	}
+	if storageFailure(err) {
+		return storageError(err)
+	}
+	return err
+}
+
+// storageFailure reports whether err carries a SQLite result code that
+// says the database cannot store: SQLITE_FULL (disk full, or the
+// max_page_count reached), an I/O error, or a file it cannot open.
+func storageFailure(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}
+
+func storageError(err error) error {
+	return orderhub.WrapError(orderhub.EUnavailable, fmt.Errorf("%w: %w", store.ErrStorage, err), "the database cannot store now (disk full or failing); retry later")
+}
+
+// markStorage maps a storage failure that reached a transaction unmapped
+// (through River's job insert, say) and leaves every other error as it is.
+func markStorage(err error) error {
+	if !store.IsStorageFailure(err) && storageFailure(err) {
+		return storageError(err)
 	}
 	return err
 }
