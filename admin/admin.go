@@ -353,7 +353,8 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"orders": s.summaries(page.Orders), "next": page.Next})
+	orders := ordersInScope(ScopeFrom(r.Context()), page.Orders)
+	httpjson.Write(w, http.StatusOK, map[string]any{"orders": s.summaries(orders), "next": page.Next})
 }
 
 func parsePositive(s string) (int, error) {
@@ -386,10 +387,12 @@ func (s *Server) orderDetail(ctx context.Context, id string) (OrderDetail, error
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	d := OrderDetail{Order: o, Stuck: alerts.IsStuck(o, s.now(), s.stuckAfter())}
+	sc := ScopeFrom(ctx)
+	d := OrderDetail{Order: orderInScope(sc, o), Stuck: alerts.IsStuck(o, s.now(), s.stuckAfter())}
 	if d.Events, err = s.Store.ListEvents(ctx, o.ID); err != nil {
 		return d, err
 	}
+	d.Events = eventsInScope(sc, d.Events)
 	if d.Fulfillments, err = s.Store.ListFulfillments(ctx, o.ID); err != nil {
 		return d, err
 	}
@@ -451,7 +454,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.orderChanged(r.Context(), o, "moved to "+string(o.Status))
-	httpjson.Write(w, http.StatusOK, map[string]any{"order": o, "event": ev})
+	httpjson.Write(w, http.StatusOK, map[string]any{"order": orderInScope(ScopeFrom(r.Context()), o), "event": ev})
 }
 
 type noteRequest struct {

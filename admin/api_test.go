@@ -3,12 +3,14 @@ package admin_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -248,10 +250,24 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 // TestEveryRouteChecksAuthAndScope calls every route with no token, a
-// wrong token, and shop A's token against shop B's things.
+// wrong token, and shop A's token against shop B's things; then with shop
+// A's token on its own things, whose answer must hold nothing of shop B's
+// and no location's stock: locations serve every shop, so a scoped token
+// sees none of their stock on any route, as GET /inventory lists none.
 func TestEveryRouteChecksAuthAndScope(t *testing.T) {
 	t.Parallel()
 	w := worldSetup(t)
+	// own is shop A's call of a route on its own things.
+	type own struct {
+		path string
+		body any
+		code int
+		// want shows the answer is about shop A's things, so that finding
+		// no leak in it means something.
+		want string
+		// forbid are more patterns the answer must not match.
+		forbid []string
+	}
 	type routeCall struct {
 		method, pattern, path string
 		body                  any
@@ -259,22 +275,41 @@ func TestEveryRouteChecksAuthAndScope(t *testing.T) {
 		// or 200 with an empty list for list routes.
 		outOfScope int
 		listKey    string
+		// own is nil for routes on locations, of which a scoped token has
+		// none of its own.
+		own *own
 	}
 	calls := []routeCall{
-		{"GET", "/orders", "/orders?shop=shop-b", nil, 200, "orders"},
-		{"GET", "/orders/{id}", "/orders/" + w.b.ID, nil, 404, ""},
-		{"POST", "/orders/{id}/transitions", "/orders/" + w.b.ID + "/transitions", map[string]string{"to": "cancelled", "actor": "mallory"}, 404, ""},
-		{"POST", "/orders/{id}/notes", "/orders/" + w.b.ID + "/notes", map[string]string{"actor": "mallory", "note": "x"}, 404, ""},
-		{"POST", "/orders/{id}/cancellations", "/orders/" + w.b.ID + "/cancellations", map[string]any{"lines": []map[string]any{{"line_id": w.b.Lines[0].ID, "quantity": 1}}}, 404, ""},
-		{"GET", "/inventory", "/inventory", nil, 200, "inventory"},
-		{"PUT", "/inventory/{location}/{sku}", "/inventory/nyc/MUG", map[string]any{"on_hand": 0}, 404, ""},
-		{"POST", "/inventory/{location}/{sku}/adjustments", "/inventory/nyc/MUG/adjustments", map[string]any{"delta": -1, "reason": "theft"}, 404, ""},
-		{"GET", "/backorders", "/backorders?order_id=" + w.b.ID, nil, 200, "backorders"},
-		{"POST", "/backorders/{id}/decision", "/backorders/" + w.bBackorder + "/decision", map[string]any{"decision": "cancel"}, 404, ""},
-		{"POST", "/shipment-preview", "/shipment-preview", map[string]any{"shop": "shop-b", "ship_to": laAddr, "lines": []map[string]any{{"sku": "TEE", "quantity": 1}}}, 404, ""},
-		{"POST", "/routing/simulate", "/routing/simulate", map[string]any{"shop": "shop-b"}, 404, ""},
-		{"GET", "/dead-letters", "/dead-letters?shop=shop-b", nil, 200, "dead_letters"},
-		{"POST", "/dead-letters/{id}/replay", "/dead-letters/job-" + fmt.Sprint(w.jobB) + "/replay", nil, 404, ""},
+		{"GET", "/orders", "/orders?shop=shop-b", nil, 200, "orders",
+			&own{"/orders", nil, 200, w.a.ID, nil}},
+		{"GET", "/orders/{id}", "/orders/" + w.b.ID, nil, 404, "",
+			&own{"/orders/" + w.a.ID, nil, 200, w.a.ID, nil}},
+		{"POST", "/orders/{id}/transitions", "/orders/" + w.b.ID + "/transitions", map[string]string{"to": "cancelled", "actor": "mallory"}, 404, "",
+			&own{"/orders/" + w.a.ID + "/transitions", map[string]string{"to": "partially_fulfilled", "actor": "ann"}, 200, `"partially_fulfilled"`, nil}},
+		{"POST", "/orders/{id}/notes", "/orders/" + w.b.ID + "/notes", map[string]string{"actor": "mallory", "note": "x"}, 404, "",
+			&own{"/orders/" + w.a.ID + "/notes", map[string]string{"actor": "ann", "note": "called"}, 201, `"called"`, nil}},
+		{"POST", "/orders/{id}/cancellations", "/orders/" + w.b.ID + "/cancellations", map[string]any{"lines": []map[string]any{{"line_id": w.b.Lines[0].ID, "quantity": 1}}}, 404, "",
+			&own{"/orders/" + w.a.ID + "/cancellations", map[string]any{"lines": []map[string]any{{"line_id": w.a.Lines[1].ID, "quantity": 1}}}, 200, w.a.Lines[1].ID, nil}},
+		{"GET", "/inventory", "/inventory", nil, 200, "inventory",
+			&own{"/inventory?sku=MUG", nil, 200, `"inventory":[]`, nil}},
+		{"PUT", "/inventory/{location}/{sku}", "/inventory/nyc/MUG", map[string]any{"on_hand": 0}, 404, "", nil},
+		{"POST", "/inventory/{location}/{sku}/adjustments", "/inventory/nyc/MUG/adjustments", map[string]any{"delta": -1, "reason": "theft"}, 404, "", nil},
+		{"GET", "/backorders", "/backorders?order_id=" + w.b.ID, nil, 200, "backorders",
+			&own{"/backorders", nil, 200, w.aBackorder, nil}},
+		{"POST", "/backorders/{id}/decision", "/backorders/" + w.bBackorder + "/decision", map[string]any{"decision": "cancel"}, 404, "",
+			&own{"/backorders/" + w.aBackorder + "/decision", map[string]any{"decision": "wait"}, 200, w.aBackorder, nil}},
+		{"POST", "/shipment-preview", "/shipment-preview", map[string]any{"shop": "shop-b", "ship_to": laAddr, "lines": []map[string]any{{"sku": "TEE", "quantity": 1}}}, 404, "",
+			// Asked for more than any location holds, the stock in force
+			// would answer "nyc: ... has 5 of 100000, ships 5".
+			&own{"/shipment-preview", map[string]any{"shop": "shop-a", "ship_to": nycAddr, "lines": []map[string]any{{"sku": "MUG", "quantity": 100000}, {"sku": "TEE", "quantity": 1}}}, 200,
+				`"stock_scope":"none"`, []string{`"source_kind":"(warehouse|3pl)"`, `\b(nyc|chi|la-3pl)\b`}}},
+		{"POST", "/routing/simulate", "/routing/simulate", map[string]any{"shop": "shop-b"}, 404, "",
+			&own{"/routing/simulate", map[string]any{"shop": "shop-a", "rules": []string{"closest", "priority"}}, 200, w.a.ID,
+				[]string{`"proposed":"[^"]*\b(nyc|chi|la-3pl) ×`}}},
+		{"GET", "/dead-letters", "/dead-letters?shop=shop-b", nil, 200, "dead_letters",
+			&own{"/dead-letters", nil, 200, fmt.Sprintf(`"job-%d"`, w.jobA), nil}},
+		{"POST", "/dead-letters/{id}/replay", "/dead-letters/job-" + fmt.Sprint(w.jobB) + "/replay", nil, 404, "",
+			&own{fmt.Sprintf("/dead-letters/job-%d/replay", w.jobA), nil, 200, fmt.Sprintf(`"job-%d"`, w.jobA), nil}},
 	}
 	// The table covers every route the API serves.
 	var covered []routeOf
@@ -299,6 +334,19 @@ func TestEveryRouteChecksAuthAndScope(t *testing.T) {
 			require.Equal(t, "not_found", errCode(body))
 		}
 	}
+	for _, c := range calls {
+		if c.own == nil {
+			continue
+		}
+		code, body := call(t, c.method, w.url+c.own.path, shopAToken, c.own.body)
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		require.Equal(t, c.own.code, code, "%s %s with shop A's token: %s", c.method, c.own.path, raw)
+		require.Contains(t, string(raw), c.own.want, "%s %s answers about shop A's things", c.method, c.own.path)
+		for _, leak := range append(w.shopBLeaks(), c.own.forbid...) {
+			require.NotRegexp(t, leak, string(raw), "%s %s shows shop A what is not its own", c.method, c.own.path)
+		}
+	}
 
 	// Nothing of shop B changed.
 	ctx := context.Background()
@@ -315,6 +363,17 @@ func TestEveryRouteChecksAuthAndScope(t *testing.T) {
 	job, err := w.srv.Jobs.GetJob(ctx, w.jobB)
 	require.NoError(t, err)
 	require.Equal(t, "discarded", job.State)
+}
+
+// shopBLeaks are patterns that would show shop A something not its own:
+// shop B's ids, numbers and dead letters, the job of no shop, and any
+// location's stock ("has 5 of 100000", on_hand, reserved).
+func (w *world) shopBLeaks() []string {
+	return []string{
+		regexp.QuoteMeta(w.b.ID), regexp.QuoteMeta(w.bBackorder), regexp.QuoteMeta(w.receiptB), "#2002", "shop-b",
+		fmt.Sprintf(`job-%d\b`, w.jobB), fmt.Sprintf(`job-%d\b`, w.jobNo),
+		`\bhas \d`, `"on_hand"`, `"reserved"`,
+	}
 }
 
 func TestListsAreScopedAndPaged(t *testing.T) {
@@ -421,7 +480,7 @@ func TestShipmentPreview(t *testing.T) {
 	w := worldSetup(t)
 	before, err := w.st.ListStock(context.Background(), store.ListStockParams{})
 	require.NoError(t, err)
-	code, body := call(t, "POST", w.url+"/shipment-preview", shopAToken, map[string]any{
+	code, body := call(t, "POST", w.url+"/shipment-preview", allToken, map[string]any{
 		"ship_to": nycAddr,
 		"lines":   []map[string]any{{"sku": "MUG", "quantity": 1}, {"sku": "CAP", "quantity": 1}, {"sku": "POSTER", "quantity": 2}, {"sku": "WIDGET", "quantity": 1}, {"sku": "GHOST", "quantity": 1}},
 	})
@@ -444,6 +503,7 @@ func TestShipmentPreview(t *testing.T) {
 	require.Equal(t, "WIDGET", bos[0].(map[string]any)["sku"])
 	require.Nil(t, bos[0].(map[string]any)["eta"], "nobody can say when WIDGET arrives")
 	require.Len(t, body["explanations"], 5)
+	require.Equal(t, "all", body["stock_scope"])
 
 	// Farther means a longer transit band: Chicago to LA is about 2,800 km,
 	// New York to LA about 3,900.
@@ -457,6 +517,35 @@ func TestShipmentPreview(t *testing.T) {
 		earliest[m["source_id"].(string)] = m["eta"].(map[string]any)["earliest"].(string)
 	}
 	require.Equal(t, map[string]string{"chi": "2026-11-24", "nyc": "2026-11-26"}, earliest)
+
+	// More mugs than any location holds: a token for every shop reads
+	// what each had.
+	big := map[string]any{"ship_to": nycAddr, "lines": []map[string]any{{"sku": "MUG", "quantity": 100000}, {"sku": "POSTER", "quantity": 1}}}
+	code, body = call(t, "POST", w.url+"/shipment-preview", allToken, big)
+	require.Equal(t, 200, code, "%v", body)
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "has 5 of 100000")
+
+	// A token scoped to shops sees no location's stock (GET /inventory
+	// lists none for it), so its preview plans on none: it learns nothing
+	// of how much any location holds, nor which has the SKU.
+	code, body = call(t, "POST", w.url+"/shipment-preview", shopAToken, big)
+	require.Equal(t, 200, code, "%v", body)
+	raw, err = json.Marshal(body)
+	require.NoError(t, err)
+	require.Equal(t, "none", body["stock_scope"])
+	require.NotContains(t, string(raw), "has 5 of 100000")
+	require.NotRegexp(t, `\bhas \d|\b(nyc|chi|la-3pl)\b`, string(raw))
+	ships = body["shipments"].([]any)
+	require.Len(t, ships, 1, "the poster is dropshipped")
+	require.Equal(t, "dropco", ships[0].(map[string]any)["source_id"])
+	bos = body["backorders"].([]any)
+	require.Len(t, bos, 1)
+	require.Equal(t, float64(100000), bos[0].(map[string]any)["quantity"], "every mug waits: no location stock is in its scope")
+	code, body = call(t, "POST", w.url+"/shipment-preview", shopAToken, map[string]any{"ship_to": nycAddr, "lines": []map[string]any{{"sku": "CAP", "quantity": 1}}})
+	require.Equal(t, 200, code, "%v", body)
+	require.Empty(t, body["shipments"], "nyc's one cap is not in shop A's scope")
 
 	after, err := w.st.ListStock(context.Background(), store.ListStockParams{})
 	require.NoError(t, err)
@@ -514,10 +603,23 @@ func TestRoutingSimulation(t *testing.T) {
 	require.Equal(t, float64(0), body["proposed"].(map[string]any)["dropship_share"])
 	require.Equal(t, float64(0.375), body["proposed"].(map[string]any)["backorder_share"])
 
-	// Shop A's token replays shop A's order only.
+	require.Equal(t, "all", body["stock_scope"])
+
+	// Shop A's token replays shop A's order only, on the stock it may see:
+	// none of the locations', so every unit it had from a location is
+	// proposed as a backorder, and no answer tells it what a location holds.
 	code, body = call(t, "POST", w.url+"/routing/simulate", shopAToken, map[string]any{"rules": []string{"closest"}})
 	require.Equal(t, 200, code)
 	require.Equal(t, float64(1), body["orders_replayed"])
+	require.Equal(t, "none", body["stock_scope"])
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	require.NotRegexp(t, `\bhas \d|"proposed":"[^"]*\b(nyc|chi|la-3pl) ×`, string(raw))
+	diff = body["differences"].([]any)[0].(map[string]any)
+	require.Equal(t, w.a.ID, diff["order_id"])
+	line = diff["lines"].([]any)[0].(map[string]any)
+	require.Equal(t, "chi ×2", line["current"], "its own order's stored shipment is its to see")
+	require.Equal(t, "backorder ×2", line["proposed"])
 
 	code, body = call(t, "POST", w.url+"/routing/simulate", allToken, map[string]any{"rules": []string{"fastest"}})
 	require.Equal(t, 400, code)

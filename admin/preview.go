@@ -12,7 +12,6 @@ import (
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/httpjson"
 	"github.com/orderhub/orderhub/routing"
-	"github.com/orderhub/orderhub/store"
 )
 
 // maxPreviewLines caps the lines of one preview.
@@ -84,6 +83,10 @@ type ShipmentPreview struct {
 	// Unavailable lists units refused because backorders are denied.
 	Unavailable  []PreviewLine          `json:"unavailable"`
 	Explanations []orderhub.Explanation `json:"explanations"`
+	// StockScope is the location stock the plan used: "all" for a token
+	// for every shop, "none" for a token scoped to shops, which sees no
+	// location's stock.
+	StockScope string `json:"stock_scope"`
 }
 
 // Handling and transit estimates for own and 3PL stock. A parcel leaves
@@ -157,8 +160,10 @@ func (s *Server) fastestSupplier(sku string) (string, int, bool) {
 	return id, best, best >= 0
 }
 
-// Preview plans lines to an address on current stock without reserving
-// anything, and estimates when each shipment arrives.
+// Preview plans lines to an address on the current stock the caller may
+// see, without reserving anything, and estimates when each shipment
+// arrives. A token scoped to shops sees no location's stock, so its
+// preview ships from suppliers or backorders.
 func (s *Server) Preview(ctx context.Context, shipTo orderhub.Address, lines []PreviewLine) (ShipmentPreview, error) {
 	if len(lines) == 0 {
 		return ShipmentPreview{}, orderhub.Errorf(orderhub.EInvalid, "lines: at least one line is required")
@@ -166,7 +171,7 @@ func (s *Server) Preview(ctx context.Context, shipTo orderhub.Address, lines []P
 	if len(lines) > maxPreviewLines {
 		return ShipmentPreview{}, orderhub.Errorf(orderhub.EInvalid, "lines: %d lines is more than the %d a preview takes", len(lines), maxPreviewLines)
 	}
-	eng, err := s.routingEngine()
+	eng, err := s.previewEngine(ctx)
 	if err != nil {
 		return ShipmentPreview{}, err
 	}
@@ -182,7 +187,7 @@ func (s *Server) Preview(ctx context.Context, shipTo orderhub.Address, lines []P
 		ol[i] = orderhub.Line{ID: fmt.Sprintf("L%d", i+1), SKU: l.SKU, Quantity: l.Quantity, RequiresShp: true}
 		skus = append(skus, l.SKU)
 	}
-	levels, err := s.Store.ListStock(ctx, store.ListStockParams{SKUs: skus})
+	levels, err := s.stockInScope(ctx, skus)
 	if err != nil {
 		return ShipmentPreview{}, err
 	}
@@ -191,7 +196,8 @@ func (s *Server) Preview(ctx context.Context, shipTo orderhub.Address, lines []P
 		return ShipmentPreview{}, err
 	}
 	today := s.now().Truncate(24 * time.Hour)
-	out := ShipmentPreview{Shipments: []PreviewShipment{}, Backorders: []PreviewBackorder{}, Unavailable: []PreviewLine{}, Explanations: plan.Explanations()}
+	out := ShipmentPreview{Shipments: []PreviewShipment{}, Backorders: []PreviewBackorder{}, Unavailable: []PreviewLine{},
+		Explanations: plan.Explanations(), StockScope: stockScope(ScopeFrom(ctx))}
 	for _, sh := range plan.Shipments() {
 		ps := PreviewShipment{SourceID: sh.SourceID, SourceKind: sh.SourceKind}
 		for _, l := range sh.Lines {

@@ -138,6 +138,10 @@ type Simulation struct {
 	Current       RoutingStats      `json:"current"`
 	Proposed      RoutingStats      `json:"proposed"`
 	Differences   []OrderDifference `json:"differences"`
+	// StockScope is the location stock the replay used: "all" for a
+	// token for every shop, "none" for a token scoped to shops, which sees
+	// no location's stock.
+	StockScope string `json:"stock_scope"`
 }
 
 // routedStatuses are the statuses of orders that routing has acted on.
@@ -224,14 +228,16 @@ func (o orderLayout) sources() []string {
 }
 
 // Simulate replays the most recent routed orders in the caller's scope
-// under proposed rules, against current stock plus each order's own
-// reservations, and compares with what was stored. It reserves nothing.
+// under proposed rules, against the current stock the caller may see plus
+// each order's own reservations, and compares with what was stored. It
+// reserves nothing. A token scoped to shops sees no location's stock, so
+// its replay ships from suppliers or backorders.
 func (s *Server) Simulate(ctx context.Context, req SimulateRequest) (Simulation, error) {
 	proposed, err := s.proposedRules(req)
 	if err != nil {
 		return Simulation{}, err
 	}
-	eng, err := routing.NewEngine(s.locationList(), s.Suppliers, proposed)
+	eng, err := routing.NewEngine(s.locationsInScope(ctx), s.Suppliers, proposed)
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -240,7 +246,8 @@ func (s *Server) Simulate(ctx context.Context, req SimulateRequest) (Simulation,
 	if err != nil {
 		return Simulation{}, err
 	}
-	sim := Simulation{CurrentRules: rulesView(s.Rules), ProposedRules: rulesView(eng.Rules()), Differences: []OrderDifference{}}
+	sim := Simulation{CurrentRules: rulesView(s.Rules), ProposedRules: rulesView(eng.Rules()), Differences: []OrderDifference{},
+		StockScope: stockScope(ScopeFrom(ctx))}
 	if len(orders) == 0 {
 		return sim, nil
 	}
@@ -255,7 +262,7 @@ func (s *Server) Simulate(ctx context.Context, req SimulateRequest) (Simulation,
 		skus = append(skus, k)
 	}
 	sort.Strings(skus)
-	levels, err := s.Store.ListStock(ctx, store.ListStockParams{SKUs: skus})
+	levels, err := s.stockInScope(ctx, skus)
 	if err != nil {
 		return Simulation{}, err
 	}

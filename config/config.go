@@ -90,6 +90,7 @@ type Config struct {
 	Webhooks      Webhooks      `yaml:"webhooks"`
 	Reconcile     Reconcile     `yaml:"reconcile"`
 	Jobs          Jobs          `yaml:"jobs"`
+	Metrics       Metrics       `yaml:"metrics"`
 
 	// emptyRefs maps a field path to the ${VAR} references in it that
 	// expanded to nothing, so "is required" can say which variable to set.
@@ -304,6 +305,22 @@ type Jobs struct {
 	RescueAfter time.Duration `yaml:"rescue_after"`
 }
 
+// Metrics configures the Prometheus endpoint, /metrics. A scrape never
+// reads the database: the gauges that come from it are refreshed in the
+// background every RefreshEvery.
+type Metrics struct {
+	// Listen, when set, serves /metrics on this host:port alone (e.g.
+	// 127.0.0.1:9090), and the main listener answers 404 for it. Empty
+	// serves it on the main listener.
+	Listen string `yaml:"listen"`
+	// Token, when set, is the bearer token every scrape must send
+	// (Authorization: Bearer <token>). Empty lets any scrape in.
+	Token string `yaml:"token"`
+	// RefreshEvery is how often the dead-letter, job and queue gauges are
+	// read from the database.
+	RefreshEvery time.Duration `yaml:"refresh_every"`
+}
+
 // Reconcile configures the periodic pass that fetches orders a platform
 // failed to deliver by webhook.
 type Reconcile struct {
@@ -330,6 +347,7 @@ func Default() Config {
 		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20, MaxInFlightBytes: 64 << 20},
 		Reconcile: Reconcile{Interval: 15 * time.Minute},
 		Jobs:      Jobs{RescueAfter: 5 * time.Minute},
+		Metrics:   Metrics{RefreshEvery: 15 * time.Second},
 	}
 }
 

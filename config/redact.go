@@ -132,6 +132,7 @@ func (c Config) Redacted() Config {
 	out.Notifications.WebhookURL = redactHookURL(c.Notifications.WebhookURL)
 	out.Routing.Rules = append([]string(nil), c.Routing.Rules...)
 	out.Alerts.WebhookURL = redactHookURL(c.Alerts.WebhookURL)
+	out.Metrics.Token = redact(c.Metrics.Token)
 	return out
 }
 

@@ -102,6 +102,7 @@ func (c Config) Validate() error {
 	v.notifications()
 	v.routing()
 	v.durations()
+	v.metrics()
 	return errors.Join(v.errs...)
 }
 
@@ -585,5 +586,31 @@ func (v *validator) durations() {
 	}
 	if c.Reconcile.Interval <= 0 {
 		v.add("reconcile.interval", c.Reconcile.Interval, "must be positive, e.g. 15m")
+	}
+}
+
+// metrics checks the metrics endpoint's listener, token and refresh.
+func (v *validator) metrics() {
+	m := v.c.Metrics
+	if m.Listen != "" {
+		host, port, err := net.SplitHostPort(m.Listen)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, "/ "):
+			v.add("metrics.listen", m.Listen, "is not host:port, e.g. 127.0.0.1:9090")
+		case m.Listen == v.c.Listen && n != 0:
+			v.add("metrics.listen", m.Listen, "is the main listen address; give metrics a port of their own, or leave it empty to serve /metrics there")
+		}
+	}
+	switch {
+	case m.Token == "" && len(v.c.emptyRefs["metrics.token"]) > 0:
+		// A token that names an unset variable must not silently open
+		// the endpoint to everyone.
+		v.requiredWith("metrics.token", m.Token, "when it is written (leave the key out to serve /metrics without a token)")
+	case m.Token != "" && len(m.Token) < 16:
+		v.add("metrics.token", nil, "must be at least 16 characters")
+	}
+	if m.RefreshEvery < time.Second {
+		v.add("metrics.refresh_every", m.RefreshEvery, "must be at least 1s, e.g. 15s")
 	}
 }

@@ -5,15 +5,18 @@
 //
 // Every method is safe on a nil *Metrics and then does nothing, so a part
 // that was not given metrics needs no checks. The package must not decide
-// anything: it counts what it is told, and at scrape time it asks the
-// sources it was given (the job queue, the dead letters) for their
-// current numbers.
+// anything: it counts what it is told, and a background refresh (Refresh,
+// RunRefresh) asks the sources it was given (the job queue, the dead
+// letters) for their current numbers. A scrape only reads memory: it never
+// reaches the database, so scraping often, or by anyone, costs the
+// database nothing.
 package metrics
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +27,10 @@ import (
 // Namespace prefixes every orderhub metric.
 const Namespace = "orderhub"
 
-// scrapeTimeout bounds how long a scrape waits for a source's numbers.
+// refreshTimeout bounds how long a refresh waits for one source's numbers.
+const refreshTimeout = 5 * time.Second
+
+// scrapeTimeout bounds a scrape, which reads only memory.
 const scrapeTimeout = 5 * time.Second
 
 // Metrics is one app's collectors and their registry.
@@ -40,12 +46,20 @@ type Metrics struct {
 	stuckOrders       prometheus.Gauge
 	stuckChecks       *prometheus.CounterVec
 	alertsSent        prometheus.Counter
+	refreshFailures   *prometheus.CounterVec
+	refreshed         *prometheus.GaugeVec
+
+	mu          sync.Mutex // guards the sources
+	deadSources map[string]DeadLetterCounter
+	queue       QueueStats
+	refreshing  sync.Mutex // one refresh at a time
+	snap        *snapshot
 }
 
 // New returns a Metrics with its own registry, holding orderhub's
 // collectors plus the Go runtime and process collectors.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), deadSources: map[string]DeadLetterCounter{}, snap: newSnapshot()}
 	m.webhooksReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "webhooks_received_total",
 		Help: "Webhook deliveries received, per platform, before verification.",
@@ -84,8 +98,17 @@ func New() *Metrics {
 		Namespace: Namespace, Name: "stuck_order_alerts_sent_total",
 		Help: "Stuck-order alerts delivered to alerts.webhook_url.",
 	})
+	m.refreshFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "metrics_refresh_failures_total",
+		Help: "Refreshes of the gauges read from the database (dead letters, jobs, queue depth) that failed, per source; the gauge keeps its last numbers.",
+	}, []string{"source"})
+	m.refreshed = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: Namespace, Name: "metrics_refreshed_timestamp_seconds",
+		Help: "When each source of the gauges read from the database was last read successfully, in Unix seconds.",
+	}, []string{"source"})
 	m.reg.MustRegister(m.webhooksReceived, m.webhooksRejected, m.webhooksDuplicate, m.ingestLatency,
 		m.routingLatency, m.writeBackFailures, m.stuckOrders, m.stuckChecks, m.alertsSent,
+		m.refreshFailures, m.refreshed, m.snap,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -99,11 +122,12 @@ func (m *Metrics) Registry() *prometheus.Registry {
 	return m.reg
 }
 
-// Handler serves the registry in the Prometheus exposition format.
+// Handler serves the registry in the Prometheus exposition format. It
+// reads only memory; wrap it in RequireToken to ask for a bearer token.
 func (m *Metrics) Handler(logger *slog.Logger) http.Handler {
-	// A source that cannot answer (the database is down) must not hide
-	// every other metric, so a scrape reports what it could gather.
-	opts := promhttp.HandlerOpts{Registry: m.reg, Timeout: 2 * scrapeTimeout, ErrorHandling: promhttp.ContinueOnError}
+	// A collector that cannot answer must not hide every other metric, so
+	// a scrape reports what it could gather.
+	opts := promhttp.HandlerOpts{Registry: m.reg, Timeout: scrapeTimeout, ErrorHandling: promhttp.ContinueOnError}
 	if logger != nil {
 		opts.ErrorLog = slogPrinter{logger}
 	}
@@ -187,41 +211,22 @@ func (m *Metrics) AlertSent() {
 // DeadLetterCounter reports how many dead letters a source holds now.
 type DeadLetterCounter func(ctx context.Context) (int, error)
 
-// DeadLetters registers the orderhub_dead_letters gauge, read at scrape
-// time from each source by name ("jobs" for discarded River jobs,
-// "receipts" for dead webhook receipts). Call it once per app.
+// DeadLetters adds the sources of the orderhub_dead_letters gauge, by name
+// ("jobs" for discarded River jobs, "receipts" for dead webhook receipts).
+// They are read by Refresh, never by a scrape. Call it once per app,
+// before the refresh loop starts.
 func (m *Metrics) DeadLetters(sources map[string]DeadLetterCounter) {
 	if m == nil {
 		return
 	}
-	m.reg.MustRegister(&deadLetterCollector{sources: sources, desc: prometheus.NewDesc(
-		prometheus.BuildFQName(Namespace, "", "dead_letters"),
-		"Dead letters waiting for an operator: discarded jobs and dead webhook receipts, by source.",
-		[]string{"source"}, nil)})
-}
-
-type deadLetterCollector struct {
-	sources map[string]DeadLetterCounter
-	desc    *prometheus.Desc
-}
-
-func (c *deadLetterCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-func (c *deadLetterCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	for name, count := range c.sources {
-		n, err := count(ctx)
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.desc, err)
-			continue
-		}
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, count := range sources {
+		m.deadSources[name] = count
 	}
 }
 
-// QueueStats is what the queue-depth collector reads from the job queue at
-// scrape time.
+// QueueStats is what Refresh reads from the job queue.
 type QueueStats interface {
 	// JobCountsByState counts every job by state (available, running,
 	// retryable, scheduled, discarded, …).
@@ -237,49 +242,14 @@ type QueueCount struct {
 	Running   int64
 }
 
-// QueueDepth registers collectors that read the job queue at scrape time:
-// orderhub_jobs{state} and orderhub_queue_depth{queue,state}. Call it once
-// per app.
+// QueueDepth sets the source of orderhub_jobs{state} and
+// orderhub_queue_depth{queue,state}, read by Refresh, never by a scrape.
+// Call it once per app, before the refresh loop starts.
 func (m *Metrics) QueueDepth(src QueueStats) {
 	if m == nil || src == nil {
 		return
 	}
-	m.reg.MustRegister(&queueCollector{src: src,
-		jobs: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "jobs"),
-			"Jobs in the River queue by state.", []string{"state"}, nil),
-		depth: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "queue_depth"),
-			"Available and running jobs per River queue.", []string{"queue", "state"}, nil),
-	})
-}
-
-type queueCollector struct {
-	src         QueueStats
-	jobs, depth *prometheus.Desc
-}
-
-func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.jobs
-	ch <- c.depth
-}
-
-func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	byState, err := c.src.JobCountsByState(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.jobs, err)
-	} else {
-		for state, n := range byState {
-			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n), state)
-		}
-	}
-	queues, err := c.src.QueueCounts(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.depth, err)
-		return
-	}
-	for _, q := range queues {
-		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(q.Available), q.Queue, "available")
-		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(q.Running), q.Queue, "running")
-	}
+	m.mu.Lock()
+	m.queue = src
+	m.mu.Unlock()
 }

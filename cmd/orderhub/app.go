@@ -58,6 +58,8 @@ type App struct {
 	bodies  *bodylimit.Budget  // body bytes in flight, shared by the intake and the callbacks
 	writes  *store.WriteHealth // whether writes fail for want of storage; readyz reads it
 	probeMu sync.Mutex         // one readiness write probe at a time
+
+	metricsLn net.Listener // metrics.listen, when set; see ListenMetrics
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -292,6 +294,11 @@ func (a *App) Handler() http.Handler { return a.router }
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.store.Close()
 	defer a.closeOperator()
+	stopMetrics, err := a.serveMetrics(ctx, ln)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics(context.Background()) // before the store closes
 	if a.nwork > 0 {
 		if err := a.store.Queue().Start(ctx); err != nil {
 			return fmt.Errorf("start queue: %w", err)
@@ -318,7 +325,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	err := a.server.Shutdown(sctx)
+	err = errors.Join(a.server.Shutdown(sctx), stopMetrics(sctx))
 	if a.nwork > 0 {
 		if qerr := a.store.Queue().Stop(sctx); qerr != nil {
 			err = errors.Join(err, fmt.Errorf("stop queue: %w", qerr))

@@ -149,7 +149,8 @@ func (a *App) startRelay(op *operator) error {
 }
 
 // countDeadReceipts counts dead webhook receipts for the dead-letters
-// gauge, up to 100,000.
+// gauge, up to 100,000. The metrics refresh calls it, once per
+// metrics.refresh_every; a scrape never does.
 func (a *App) countDeadReceipts(ctx context.Context) (int, error) {
 	n, after := 0, ""
 	for n < 100_000 {
@@ -232,14 +233,16 @@ func (a *App) operatorAdmin(srv *admin.Server) {
 	op.mu.Unlock()
 }
 
-// operatorRoutes mounts the operator surface: /metrics and the dashboard
-// under /ui (with the River job UI under /ui/jobs). Call it from routes.
+// operatorRoutes mounts the operator surface: /metrics (unless
+// metrics.listen gives it a listener of its own) and the dashboard under
+// /ui (with the River job UI under /ui/jobs). Call it from routes.
 func (a *App) operatorRoutes(r chi.Router) {
 	if err := a.wireOperator(); err != nil {
 		a.logger.Error("operator surface", "err", err)
 	}
-	op := a.operator()
-	r.Method(http.MethodGet, "/metrics", op.metrics.Handler(a.logger))
+	if a.cfg.Metrics.Listen == "" { // else it has a listener of its own
+		r.Method(http.MethodGet, "/metrics", a.metricsHandler())
+	}
 	srv := a.adminServer()
 	a.operatorAdmin(srv)
 	ui := srv.UI()

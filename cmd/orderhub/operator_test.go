@@ -33,6 +33,9 @@ func TestOperatorMetricsAndJobs(t *testing.T) {
 	seedDemo(t, app, clock)
 	ctx := context.Background()
 
+	// The gauges read from the database change at a refresh, which runs
+	// every metrics.refresh_every; drive one now rather than wait.
+	require.NoError(t, app.Metrics().Refresh(ctx))
 	out := scrapeMetrics(t, base)
 	for _, want := range []string{
 		"orderhub_stuck_orders 1",
