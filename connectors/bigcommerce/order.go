@@ -351,7 +351,13 @@ func line(path string, p productJSON, orderID, cur string) (orderhub.Line, error
 		v, _ := json.Marshal(opt.DisplayValue)
 		l.Properties = append(l.Properties, orderhub.Attribute{Name: opt.DisplayName, Value: v})
 	}
+	// Order products say what they are: type "physical" ships, "digital"
+	// (a download) and "giftcertificate" (sent by email) do not; an absent
+	// type is taken as physical, so nothing is left unshipped by mistake.
 	l.RequiresShp = p.Type == "" || p.Type == "physical"
+	if !l.RequiresShp {
+		l.NoShippingReason = fmt.Sprintf("BigCommerce product type is %q, not physical", p.Type)
+	}
 	return l, nil
 }
 

@@ -358,6 +358,11 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 		return l, err
 	}
 	l.RequiresShp = li.RequiresShipping == nil || *li.RequiresShipping
+	if !l.RequiresShp {
+		// Shopify marks each line item: a digital product or a gift card
+		// has requires_shipping false.
+		l.NoShippingReason = "Shopify says requires_shipping: false (a digital product or a gift card)"
+	}
 	return l, nil
 }
 

@@ -186,6 +186,20 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 			o.ShippingAddr.Phone = in.Billing.Phone // shipping phone exists only since WC 5.6
 		}
 	}
+	// Whether a line ships is a property of its product ("virtual" on
+	// GET /wc/v3/products/{id}; WooCommerce ships a product unless it is
+	// virtual, and a downloadable one is usually virtual too). Order line
+	// items do not carry it: the REST API's order line item (docs
+	// woocommerce-rest-api-docs _orders.md, and the shared fixture order
+	// 727) holds ids, name, quantity, tax class, money, taxes, meta_data,
+	// sku and price; webhook bodies are that same order resource. What the
+	// order does say is whether the checkout asked for shipping at all: a
+	// cart of virtual products only gets no shipping line and asks for no
+	// shipping address (the behaviour OM4's "Always Ask for Shipping
+	// Address" plugin exists to change, as its readme says). So an order
+	// with neither needs no shipping, and every other order ships every
+	// line, a virtual one in a mixed order included, since the order
+	// cannot tell it apart; nothing is ever left unshipped by guesswork.
 	ships := len(in.ShippingLines) > 0 || !in.Shipping.empty()
 
 	subtotal := orderhub.Zero(cur)
@@ -197,6 +211,9 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 			return o, err
 		}
 		l.RequiresShp = ships
+		if !ships {
+			l.NoShippingReason = "WooCommerce order has no shipping line and no shipping address (virtual products only)"
+		}
 		if err := add(path+".subtotal", &subtotal, lineSubtotal); err != nil {
 			return o, err
 		}

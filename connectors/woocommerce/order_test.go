@@ -185,6 +185,9 @@ func TestNormalizePendingVirtualOrder(t *testing.T) {
 	if l.RequiresShp || l.ProductID != "" || l.Properties != nil {
 		t.Errorf("virtual line = %+v", l)
 	}
+	if !strings.Contains(l.NoShippingReason, "no shipping line and no shipping address") {
+		t.Errorf("no shipping reason = %q", l.NoShippingReason)
+	}
 	// The store is set to 3 decimals; USD has 2, so 19.995 rounds half away from zero.
 	eqMoney(t, "unit", l.UnitPrice, m(2000, "USD"))
 	eqMoney(t, "total", o.Totals.Total, m(2000, "USD"))

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -88,7 +89,7 @@ func testTextWithNUL(t *testing.T, s store.Store) {
 
 	up.Lines[0].Name = "Mug \x00 red"
 	up.Note = "\x00changed"
-	up.PlatformUpdate = up.PlatformUpdate.Add(1e9)
+	up.PlatformUpdate = up.PlatformUpdate.Add(time.Second)
 	res, err = s.UpsertPlatformOrder(ctx, store.UpsertPlatformOrderParams{Order: up, Actor: "woocommerce", Topic: "order.updated", ReceiptID: "r-nul-2"})
 	require.NoError(t, err)
 	got, err = s.GetOrder(ctx, res.Order.ID)
