@@ -463,7 +463,8 @@ func (e *Engine) plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 			if dropship && len(offers) > 0 {
 				asg = append(asg, Assignment{SourceID: e.sups[offers[0].sup], SourceKind: orderhub.SourceSupplier, Quantity: need})
 			} else {
-				lp.ShortReason = shortReason(open, fromStock, anyStock, split, len(offers) > 0, dropship, deny, ln.SKU)
+				recorded := len(st.skus[s].entries) > 0
+				lp.ShortReason = shortReason(open, fromStock, anyStock, recorded, split, len(offers) > 0, dropship, deny, ln.SKU)
 				if deny {
 					lp.Unfilled = need
 				} else {
@@ -743,11 +744,20 @@ func checkLines(lines []orderhub.Line) error {
 	return nil
 }
 
-// shortReason says why a line's remaining units found no source.
-func shortReason(open, fromStock int64, anyStock, split, carried, dropship, deny bool, sku string) string {
+// shortReason says why a line's remaining units found no source. recorded
+// says whether any location has a stock record of the SKU at all: one that
+// none has and no supplier carries is likely a SKU the catalogue does not
+// know, which the reason says in so many words.
+func shortReason(open, fromStock int64, anyStock, recorded, split, carried, dropship, deny bool, sku string) string {
 	var b []byte
 	if deny {
 		b = append(b, "backorders denied: "...)
+	}
+	if !recorded && !carried {
+		b = append(b, "SKU "...)
+		b = append(b, sku...)
+		b = append(b, " not stocked anywhere nor carried by a supplier"...)
+		return string(b)
 	}
 	switch {
 	case fromStock > 0:

@@ -459,7 +459,7 @@ func TestBackorderPolicy(t *testing.T) {
 			splits: 1,
 			explain: []string{
 				"L1 A: 2 from nyc (only location with stock); 3 backordered (only 2 of 5 in stock, no supplier carries A)\n",
-				"L2 Z: 1 backordered (no stock, no supplier carries Z)\n",
+				"L2 Z: 1 backordered (SKU Z not stocked anywhere nor carried by a supplier)\n",
 			},
 		},
 		{
@@ -470,7 +470,7 @@ func TestBackorderPolicy(t *testing.T) {
 			splits: 1,
 			explain: []string{
 				"L1 A: 2 from nyc (only location with stock); 3 unfilled (backorders denied: only 2 of 5 in stock, no supplier carries A)\n",
-				"L2 Z: 1 unfilled (backorders denied: no stock, no supplier carries Z)\n",
+				"L2 Z: 1 unfilled (backorders denied: SKU Z not stocked anywhere nor carried by a supplier)\n",
 			},
 		},
 	})
@@ -645,7 +645,7 @@ func TestShipmentsTotalsReservations(t *testing.T) {
 	if drop := p.Lines[2].Assignments[0]; !drop.Dropship() || p.Lines[0].Assignments[0].Dropship() {
 		t.Errorf("Dropship() wrong for %+v or %+v", drop, p.Lines[0].Assignments[0])
 	}
-	if ex, ok := p.Explanation("L4"); !ok || ex.Summary != "1 backordered (no stock, no supplier carries D)" {
+	if ex, ok := p.Explanation("L4"); !ok || ex.Summary != "1 backordered (SKU D not stocked anywhere nor carried by a supplier)" {
 		t.Errorf("Explanation(L4) = %+v, %v", ex, ok)
 	}
 	if _, ok := p.Explanation("nope"); ok {
