@@ -310,7 +310,7 @@ func (a *Allocator) apply(ctx context.Context, tx store.Tx, o orderhub.Order, pl
 	note := fmt.Sprintf("routed %d units: %d from own stock, %d dropshipped, %d backordered, %d refused, %d held, in %d shipment(s)",
 		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, t.Held, len(res.Fulfillments))
 	if t.NotShipped > 0 {
-		note += fmt.Sprintf("; %d needs no shipping", t.NotShipped)
+		note += fmt.Sprintf("; %d left out (no shipping needed)", t.NotShipped)
 	}
 	note += ". " + strings.Join(summary, "; ")
 	if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventRouted, Actor: ActorRouting, Note: note, Data: eventData(ex)}); err != nil {

@@ -77,7 +77,7 @@ func TestLineWithoutSKUIsHeldAndKeepsTheOrderOpen(t *testing.T) {
 				require.Len(t, routed, 1)
 				require.Contains(t, routed[0].Note, "routed 3 units: 1 from own stock")
 				require.Contains(t, routed[0].Note, "2 held")
-				require.Contains(t, routed[0].Note, "1 needs no shipping")
+				require.Contains(t, routed[0].Note, "1 left out (no shipping needed)")
 
 				// The mug ships: two units are still open.
 				r, err := b.a.Advance(ctx, allocator.Progress{FulfillmentID: res.Fulfillments[0].ID, Status: orderhub.FulfillmentShipped, TrackingNumber: "1Z", Actor: "easypost"})

@@ -207,6 +207,6 @@ func printPlan(w io.Writer, plan routing.Plan, explain bool) {
 		fmt.Fprintf(w, "  %s (%s): %s\n", sh.SourceID, sh.SourceKind, strings.Join(parts, ", "))
 	}
 	t := plan.Totals()
-	fmt.Fprintf(w, "units: %d open, %d from own stock, %d dropshipped, %d backordered, %d refused, %d held; %d need no shipping\n",
+	fmt.Fprintf(w, "units: %d open, %d from own stock, %d dropshipped, %d backordered, %d refused, %d held; %d left out (no shipping needed)\n",
 		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, t.Held, t.NotShipped)
 }

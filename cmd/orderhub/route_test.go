@@ -212,7 +212,7 @@ func TestRouteDryRunAgreesWithLiveRouting(t *testing.T) {
 			out.Reset()
 			require.Equal(t, 0, run(ctx, []string{"route", "--config", cfgPath, "--shop", tc.shop, "--explain", path}, &out, &errOut), errOut.String())
 			require.Contains(t, out.String(), "(no SKU) × 2: 2 held for the operator (no SKU, so no location or supplier can be asked for it)")
-			require.Contains(t, out.String(), fmt.Sprintf("%d held; %d need no shipping", tc.want.Held, tc.want.NotShipped))
+			require.Contains(t, out.String(), fmt.Sprintf("%d held; %d left out (no shipping needed)", tc.want.Held, tc.want.NotShipped))
 			if tc.want.NotShipped > 0 {
 				require.Contains(t, out.String(), "EBOOK-1 × 1: 1 left out, needs no shipping: Shopify says requires_shipping: false")
 			}
