@@ -9,6 +9,7 @@ package orderhub
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -67,10 +68,18 @@ type Line struct {
 	Cancelled   int64       `json:"cancelled_quantity"`
 	Properties  []Attribute `json:"properties,omitempty"`
 	RequiresShp bool        `json:"requires_shipping"`
+	// NoShippingReason says, for a line that needs no shipping, why the
+	// platform says so (a digital product, a gift card), in the connector's
+	// words; routing leaves such a line out on purpose and shows this.
+	NoShippingReason string `json:"no_shipping_reason,omitempty"`
 }
 
 // OpenQuantity is the quantity still to ship or cancel.
 func (l Line) OpenQuantity() int64 { return l.Quantity - l.Cancelled }
+
+// HasSKU reports whether the line names a SKU, without which no location
+// or supplier can be asked for it.
+func (l Line) HasSKU() bool { return strings.TrimSpace(l.SKU) != "" }
 
 // Subtotal is unit price × quantity before discount and tax.
 func (l Line) Subtotal() (Money, error) { return l.UnitPrice.Mul(l.Quantity) }
@@ -172,6 +181,7 @@ const (
 	EventNote        = "note"
 	EventRouted      = "routed"
 	EventBackorder   = "backorder"
+	EventHeld        = "held" // units routing could not place, waiting for the operator
 	EventCancelled   = "line_cancelled"
 	EventFulfillment = "fulfillment"
 	EventWebhook     = "webhook"

@@ -98,22 +98,27 @@ func (a *Allocator) Engine() *routing.Engine { return a.engine }
 // took the stock first; the caller re-plans.
 var errLostRace = errors.New("lost a race for stock")
 
-// shippable returns the lines routing plans: open units that need shipping.
-func shippable(o orderhub.Order) []orderhub.Line {
-	var out []orderhub.Line
+// openShipping returns the open units of o that need shipping: every one
+// is placed, backordered or held by routing, and the order is not shipped
+// until every one has shipped or been cancelled. A line without a SKU
+// counts like any other.
+func openShipping(o orderhub.Order) int64 {
+	var n int64
 	for _, l := range o.Lines {
-		if l.RequiresShp && l.OpenQuantity() > 0 && l.SKU != "" {
-			out = append(out, l)
+		if l.RequiresShp && l.OpenQuantity() > 0 {
+			n += l.OpenQuantity()
 		}
 	}
-	return out
+	return n
 }
 
-func skusOf(lines []orderhub.Line) []string {
+// stockSKUs returns the SKUs whose stock routing o reads: those of its open
+// lines that need shipping and name a SKU.
+func stockSKUs(o orderhub.Order) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, l := range lines {
-		if !seen[l.SKU] {
+	for _, l := range o.Lines {
+		if l.RequiresShp && l.OpenQuantity() > 0 && l.HasSKU() && !seen[l.SKU] {
 			seen[l.SKU] = true
 			out = append(out, l.SKU)
 		}
@@ -164,14 +169,16 @@ func (a *Allocator) RouteTx(ctx context.Context, tx store.Tx, orderID string) (R
 	if len(existing) > 0 {
 		return RouteResult{Skipped: "order already has fulfillments"}, nil
 	}
-	lines := shippable(o)
+	skus := stockSKUs(o)
 	var res RouteResult
 	for attempt := 0; ; attempt++ {
-		levels, err := tx.ListStock(ctx, store.ListStockParams{SKUs: skusOf(lines)})
-		if err != nil {
-			return res, err
+		var levels []orderhub.StockLevel
+		if len(skus) > 0 {
+			if levels, err = tx.ListStock(ctx, store.ListStockParams{SKUs: skus}); err != nil {
+				return res, err
+			}
 		}
-		plan, err := a.engine.Plan(lines, o.ShippingAddr, routing.NewStock(levels))
+		plan, err := a.engine.PlanOrder(o, routing.NewStock(levels))
 		if err != nil {
 			return res, fmt.Errorf("plan order %s: %w", o.ID, err)
 		}
@@ -279,6 +286,17 @@ func (a *Allocator) apply(ctx context.Context, tx store.Tx, o orderhub.Order, pl
 		if lp.Unfilled > 0 {
 			refused = append(refused, LineQuantity{LineID: lp.LineID, Quantity: lp.Unfilled})
 		}
+		if lp.Held > 0 {
+			// Nothing can place these units: they stay open on the order,
+			// which cannot be fulfilled until the operator ships them by
+			// hand or cancels them, and the timeline says so.
+			l := lineByID[lp.LineID]
+			note := fmt.Sprintf("%d × %q (%s) held: %s; ship by hand or cancel the line", lp.Held, l.Name, skuOrNone(lp.SKU), lp.ShortReason)
+			data := eventData(HeldUnits{LineID: lp.LineID, SKU: lp.SKU, Name: l.Name, Quantity: lp.Held, Reason: lp.ShortReason})
+			if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventHeld, Actor: ActorRouting, Note: note, Data: data}); err != nil {
+				return err
+			}
+		}
 	}
 	ex := plan.Explanations()
 	if err := tx.SetExplanations(ctx, o.ID, ex); err != nil {
@@ -286,11 +304,15 @@ func (a *Allocator) apply(ctx context.Context, tx store.Tx, o orderhub.Order, pl
 	}
 	var summary []string
 	for _, e := range ex {
-		summary = append(summary, e.SKU+": "+e.Summary)
+		summary = append(summary, skuOrNone(e.SKU)+": "+e.Summary)
 	}
 	t := plan.Totals()
-	note := fmt.Sprintf("routed %d units: %d from own stock, %d dropshipped, %d backordered, %d refused, in %d shipment(s). %s",
-		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, len(res.Fulfillments), strings.Join(summary, "; "))
+	note := fmt.Sprintf("routed %d units: %d from own stock, %d dropshipped, %d backordered, %d refused, %d held, in %d shipment(s)",
+		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, t.Held, len(res.Fulfillments))
+	if t.NotShipped > 0 {
+		note += fmt.Sprintf("; %d left out (no shipping needed)", t.NotShipped)
+	}
+	note += ". " + strings.Join(summary, "; ")
 	if _, err := tx.AddEvent(ctx, orderhub.OrderEvent{OrderID: o.ID, Kind: orderhub.EventRouted, Actor: ActorRouting, Note: note, Data: eventData(ex)}); err != nil {
 		return err
 	}
@@ -311,6 +333,24 @@ func (a *Allocator) apply(ctx context.Context, tx store.Tx, o orderhub.Order, pl
 		}
 	}
 	return nil
+}
+
+// HeldUnits is the data of a "held" event: units of a line that routing
+// could place nowhere, waiting for the operator.
+type HeldUnits struct {
+	LineID   string `json:"line_id"`
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Quantity int64  `json:"quantity"`
+	Reason   string `json:"reason"`
+}
+
+// skuOrNone names a SKU in a note, or says there is none.
+func skuOrNone(sku string) string {
+	if strings.TrimSpace(sku) == "" {
+		return "no SKU"
+	}
+	return sku
 }
 
 // estimate returns when a backordered SKU is likely to ship: the fastest

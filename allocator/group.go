@@ -105,7 +105,7 @@ func (g *GroupRouter) Route(ctx context.Context, orderID string) (RouteResult, e
 		if err != nil {
 			return RouteResult{}, err
 		}
-		skus := skusOf(shippable(o))
+		skus := stockSKUs(o)
 		if len(skus) > 1 {
 			return g.retrying(ctx, func() (RouteResult, error) { return g.a.Route(ctx, orderID) })
 		}

@@ -26,10 +26,11 @@ func (a *Allocator) SyncStatusTx(ctx context.Context, tx store.Tx, orderID, acto
 	if err != nil {
 		return "", err
 	}
-	var shipped, delivered, open int64
-	for _, l := range shippable(o) {
-		open += l.OpenQuantity()
-	}
+	// Every open unit that needs shipping counts, held ones (a line without
+	// a SKU) included: shipping the rest makes the order partially
+	// fulfilled, never fulfilled.
+	var shipped, delivered int64
+	open := openShipping(o)
 	for _, f := range fs {
 		for _, fl := range f.Lines {
 			switch f.Status {

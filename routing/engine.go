@@ -239,12 +239,15 @@ const (
 )
 
 // Plan decides where every open unit of lines goes when shipping to the
-// address to, given the stock snapshot (nil means no stock). Lines are
-// planned in order, and lines sharing a SKU share its stock. Locations in
-// the snapshot but unknown to the engine are ignored; a line whose SKU no
-// location or supplier knows (an empty SKU, say) is backordered or
-// unfilled, never dropped. It returns an Invalid error for a line with a
-// negative or over-cancelled quantity, or for repeated line ids.
+// address to, given the stock snapshot (nil means no stock). Every line is
+// taken to need shipping; PlanOrder plans a whole order, leaving out the
+// lines that do not. Lines are planned in order, and lines sharing a SKU
+// share its stock. Locations in the snapshot but unknown to the engine are
+// ignored; a line whose SKU no location or supplier knows is backordered
+// or unfilled, and a line with no SKU at all is held for the operator,
+// whatever the snapshot or the suppliers say of an empty SKU: no unit is
+// ever dropped. It returns an Invalid error for a line with a negative or
+// over-cancelled quantity, or for repeated line ids.
 //
 // Plan is pure: after losing a race for stock, call it again with a fresh
 // snapshot.
@@ -252,6 +255,56 @@ func (e *Engine) Plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 	if err := checkLines(lines); err != nil {
 		return Plan{}, err
 	}
+	return e.plan(lines, to, stock), nil
+}
+
+// PlanOrder plans every line of o, in order, as Plan does, except that a
+// line that needs no shipping (RequiresShp false) is left out on purpose:
+// its open units are NotShipped, with the line's NoShippingReason, and it
+// takes no stock. Live routing and dry runs both plan through it, so they
+// place every unit alike and explain it alike.
+func (e *Engine) PlanOrder(o orderhub.Order, stock *Stock) (Plan, error) {
+	if err := checkLines(o.Lines); err != nil {
+		return Plan{}, err
+	}
+	ship := o.Lines
+	for _, l := range o.Lines {
+		if !l.RequiresShp {
+			ship = make([]orderhub.Line, 0, len(o.Lines))
+			break
+		}
+	}
+	if len(ship) == len(o.Lines) {
+		return e.plan(ship, o.ShippingAddr, stock), nil
+	}
+	for _, l := range o.Lines {
+		if l.RequiresShp {
+			ship = append(ship, l)
+		}
+	}
+	p := e.plan(ship, o.ShippingAddr, stock)
+	out := make([]LinePlan, 0, len(o.Lines))
+	j := 0
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if l.RequiresShp {
+			out = append(out, p.Lines[j])
+			j++
+			continue
+		}
+		reason := strings.TrimSpace(l.NoShippingReason)
+		if reason == "" {
+			reason = noShippingDefault
+		}
+		open := l.OpenQuantity()
+		out = append(out, LinePlan{LineID: l.ID, SKU: l.SKU, Quantity: open, NotShipped: open, NoShippingReason: reason, sku: -1})
+	}
+	p.Lines = out
+	return p, nil
+}
+
+// plan is Plan on checked lines.
+func (e *Engine) plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) Plan {
 	st := &planState{eng: e, shipTo: shipTo{country: to.Country, province: to.Province, hasPt: to.HasCoordinates()}}
 	out := make([]LinePlan, len(lines))
 
@@ -265,6 +318,10 @@ func (e *Engine) Plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 	maxEntries := 0
 	for i := range lines {
 		sku := lines[i].SKU
+		if !lines[i].HasSKU() {
+			out[i].sku = -1 // held: no stock or supplier is looked up for it
+			continue
+		}
 		s := int32(-1)
 		if skuMap != nil {
 			if v, ok := skuMap[sku]; ok {
@@ -372,6 +429,10 @@ func (e *Engine) Plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 		if open == 0 {
 			continue
 		}
+		if lp.sku < 0 {
+			lp.Held, lp.ShortReason = open, noSKUReason
+			continue
+		}
 		s, need := int(lp.sku), open
 		a0 := len(asg)
 		anyStock := false
@@ -402,7 +463,8 @@ func (e *Engine) Plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 			if dropship && len(offers) > 0 {
 				asg = append(asg, Assignment{SourceID: e.sups[offers[0].sup], SourceKind: orderhub.SourceSupplier, Quantity: need})
 			} else {
-				lp.ShortReason = shortReason(open, fromStock, anyStock, split, len(offers) > 0, dropship, deny, ln.SKU)
+				recorded := len(st.skus[s].entries) > 0
+				lp.ShortReason = shortReason(open, fromStock, anyStock, recorded, split, len(offers) > 0, dropship, deny, ln.SKU)
 				if deny {
 					lp.Unfilled = need
 				} else {
@@ -414,7 +476,7 @@ func (e *Engine) Plan(lines []orderhub.Line, to orderhub.Address, stock *Stock) 
 			lp.Assignments = asg[a0:len(asg):len(asg)]
 		}
 	}
-	return Plan{Lines: out, st: st}, nil
+	return Plan{Lines: out, st: st}
 }
 
 // Encodings of the closest key: a known distance is the bits of its
@@ -576,6 +638,9 @@ func (st *planState) computeCover(lines []orderhub.Line, out []LinePlan) {
 	rem, lineSKU, tmp := scratch[:nl], scratch[nl:2*nl], scratch[2*nl:]
 	for i := range lines {
 		rem[i], lineSKU[i] = lines[i].OpenQuantity(), int64(out[i].sku)
+		if out[i].sku < 0 {
+			rem[i] = 0 // held: nothing to cover
+		}
 	}
 	split := st.eng.rules.AllowLineSplit
 	// active holds the locations still worth scoring: a location's coverage
@@ -679,11 +744,20 @@ func checkLines(lines []orderhub.Line) error {
 	return nil
 }
 
-// shortReason says why a line's remaining units found no source.
-func shortReason(open, fromStock int64, anyStock, split, carried, dropship, deny bool, sku string) string {
+// shortReason says why a line's remaining units found no source. recorded
+// says whether any location has a stock record of the SKU at all: one that
+// none has and no supplier carries is likely a SKU the catalogue does not
+// know, which the reason says in so many words.
+func shortReason(open, fromStock int64, anyStock, recorded, split, carried, dropship, deny bool, sku string) string {
 	var b []byte
 	if deny {
 		b = append(b, "backorders denied: "...)
+	}
+	if !recorded && !carried {
+		b = append(b, "SKU "...)
+		b = append(b, sku...)
+		b = append(b, " not stocked anywhere nor carried by a supplier"...)
+		return string(b)
 	}
 	switch {
 	case fromStock > 0:

@@ -92,8 +92,20 @@ func (r *replayer) explain(i int) orderhub.Explanation {
 	lp := &r.p.Lines[i]
 	ex := orderhub.Explanation{LineID: lp.LineID, SKU: lp.SKU, Candidates: []orderhub.Candidate{}}
 	st := r.p.st
-	if st == nil || lp.Quantity == 0 {
+	switch {
+	case lp.NoShippingReason != "":
+		// Left out on purpose: no source is considered.
+		ex.Summary = "left out, needs no shipping: " + lp.NoShippingReason
+		if lp.NotShipped > 0 {
+			ex.Summary = strconv.FormatInt(lp.NotShipped, 10) + " " + ex.Summary
+		}
+		return ex
+	case st == nil || lp.Quantity == 0:
 		ex.Summary = "nothing to route: no open quantity"
+		return ex
+	case lp.Held > 0:
+		// No source can be asked for a line without a SKU.
+		ex.Summary = strconv.FormatInt(lp.Held, 10) + " held for the operator (" + lp.ShortReason + "); ship by hand or cancel"
 		return ex
 	}
 	v := &lineView{st: st, lp: lp, cands: r.lineCands(lp), offers: st.eng.offers[lp.SKU]}

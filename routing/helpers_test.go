@@ -71,6 +71,12 @@ func describe(p Plan) []string {
 		if lp.Unfilled > 0 {
 			parts = append(parts, fmt.Sprintf("unfilled=%d", lp.Unfilled))
 		}
+		if lp.Held > 0 {
+			parts = append(parts, fmt.Sprintf("held=%d", lp.Held))
+		}
+		if lp.NotShipped > 0 {
+			parts = append(parts, fmt.Sprintf("not-shipped=%d", lp.NotShipped))
+		}
 		out[i] = strings.Join(parts, " ")
 	}
 	return out
@@ -118,7 +124,7 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 	taken := map[[2]string]uint64{}
 	takenOK := map[[2]string]bool{}
 	deny := in.Rules.Backorders == BackorderDeny
-	var sumOpen, sumAlloc, sumDrop, sumBack, sumUnfilled uint64
+	var sumOpen, sumAlloc, sumDrop, sumBack, sumUnfilled, sumHeld uint64
 	overflow := false
 	acc := func(sum *uint64, n int64) {
 		var c uint64
@@ -170,8 +176,15 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 		}
 		add(lp.Backordered)
 		add(lp.Unfilled)
+		add(lp.Held)
+		if lp.NotShipped != 0 {
+			t.Fatalf("line %s: Plan left %d units unshipped", ln.ID, lp.NotShipped)
+		}
 		if !ok || total != uint64(open) {
-			t.Fatalf("line %s: assigned+backordered+unfilled = %d (overflow %v), open quantity %d", ln.ID, total, !ok, open)
+			t.Fatalf("line %s: assigned+backordered+unfilled+held = %d (overflow %v), open quantity %d", ln.ID, total, !ok, open)
+		}
+		if held := !ln.HasSKU() && open > 0; held != (lp.Held > 0) || held && lp.Held != open {
+			t.Fatalf("line %s with SKU %q: %d of %d held; every unit of a line without a SKU, and only those, is held", ln.ID, ln.SKU, lp.Held, open)
 		}
 		if deny && lp.Backordered != 0 {
 			t.Fatalf("line %s: %d backordered under policy deny", ln.ID, lp.Backordered)
@@ -179,8 +192,8 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 		if !deny && lp.Unfilled != 0 {
 			t.Fatalf("line %s: %d unfilled under policy notify", ln.ID, lp.Unfilled)
 		}
-		if (lp.Backordered > 0 || lp.Unfilled > 0) != (lp.ShortReason != "") {
-			t.Fatalf("line %s: short reason %q with %d backordered, %d unfilled", ln.ID, lp.ShortReason, lp.Backordered, lp.Unfilled)
+		if (lp.Backordered > 0 || lp.Unfilled > 0 || lp.Held > 0) != (lp.ShortReason != "") {
+			t.Fatalf("line %s: short reason %q with %d backordered, %d unfilled, %d held", ln.ID, lp.ShortReason, lp.Backordered, lp.Unfilled, lp.Held)
 		}
 		if !in.Rules.AllowLineSplit && len(lp.Assignments) > 1 {
 			t.Fatalf("line %s: split across %v without line split", ln.ID, lp.Assignments)
@@ -191,6 +204,7 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 		acc(&sumOpen, open)
 		acc(&sumBack, lp.Backordered)
 		acc(&sumUnfilled, lp.Unfilled)
+		acc(&sumHeld, lp.Held)
 	}
 	for k, n := range taken {
 		if ok, seen := takenOK[k]; seen && !ok {
@@ -205,7 +219,7 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 	// final leftover must be zero.
 	if in.Rules.AllowLineSplit {
 		for _, lp := range p.Lines {
-			if lp.Quantity == lp.Allocated() {
+			if lp.Quantity == lp.Allocated() || lp.Held > 0 {
 				continue
 			}
 			for id := range locs {
@@ -219,7 +233,7 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 	// or backordered line had no single location with all of it.
 	if !in.Rules.AllowLineSplit {
 		for _, lp := range p.Lines {
-			if lp.Quantity == 0 || lp.Allocated() == lp.Quantity {
+			if lp.Quantity == 0 || lp.Allocated() == lp.Quantity || lp.Held > 0 {
 				continue
 			}
 			for id := range locs {
@@ -235,8 +249,9 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 	// Totals, shipments and reservations agree with the lines.
 	tot := p.Totals()
 	if !overflow && (uint64(tot.Open) != sumOpen || uint64(tot.Allocated) != sumAlloc ||
-		uint64(tot.Dropshipped) != sumDrop || uint64(tot.Backordered) != sumBack || uint64(tot.Unfilled) != sumUnfilled) {
-		t.Fatalf("totals %+v disagree with lines: open %d alloc %d drop %d back %d unfilled %d", tot, sumOpen, sumAlloc, sumDrop, sumBack, sumUnfilled)
+		uint64(tot.Dropshipped) != sumDrop || uint64(tot.Backordered) != sumBack || uint64(tot.Unfilled) != sumUnfilled ||
+		uint64(tot.Held) != sumHeld || tot.NotShipped != 0) {
+		t.Fatalf("totals %+v disagree with lines: open %d alloc %d drop %d back %d unfilled %d held %d", tot, sumOpen, sumAlloc, sumDrop, sumBack, sumUnfilled, sumHeld)
 	}
 	ships := p.Shipments()
 	sources := map[string]bool{}
@@ -284,6 +299,12 @@ func checkInvariants(t testing.TB, in Input, p Plan) {
 		if lp.Quantity == 0 {
 			if len(ex.Candidates) != 0 || len(lp.Assignments) != 0 {
 				t.Fatalf("line %s has no open quantity but candidates %v", lp.LineID, ex.Candidates)
+			}
+			continue
+		}
+		if lp.Held > 0 {
+			if len(ex.Candidates) != 0 || !strings.Contains(ex.Summary, "held for the operator (no SKU") {
+				t.Fatalf("held line %s: summary %q, candidates %v", lp.LineID, ex.Summary, ex.Candidates)
 			}
 			continue
 		}

@@ -20,7 +20,8 @@ type Plan struct {
 }
 
 // LinePlan is where one line's open units go. Quantity always equals the
-// sum of the assignments plus Backordered plus Unfilled.
+// sum of the assignments plus Backordered, Unfilled, Held and NotShipped:
+// no unit is ever dropped.
 type LinePlan struct {
 	LineID string // the order line's id
 	SKU    string // the line's SKU
@@ -34,12 +35,29 @@ type LinePlan struct {
 	// Unfilled units are refused because backorders are denied; the caller
 	// must reject or cancel them, never drop them silently.
 	Unfilled int64
+	// Held units need shipping but no source can be asked for them,
+	// whatever the backorder policy: the line has no SKU. They wait for
+	// the operator, who ships them by hand or cancels them; the caller
+	// must show them on the order and count them as open.
+	Held int64
 	// ShortReason says why own stock and dropship fell short, whenever
-	// Backordered or Unfilled is positive.
+	// Backordered, Unfilled or Held is positive.
 	ShortReason string
+	// NotShipped units need no shipping (a digital product, a gift card):
+	// the line is left out on purpose, with NoShippingReason saying why.
+	// Only PlanOrder sets them, all of a line's units or none.
+	NotShipped       int64
+	NoShippingReason string
 
-	sku int32 // index in planState.skus
+	sku int32 // index in planState.skus; -1 for a line without one
 }
+
+// noSKUReason is the ShortReason of held units.
+const noSKUReason = "no SKU, so no location or supplier can be asked for it"
+
+// noShippingDefault is the NoShippingReason of a line that needs no
+// shipping when its connector gave no reason.
+const noShippingDefault = "the platform says the line needs no shipping"
 
 // Assignment is a quantity of a line given to one source.
 type Assignment struct {
@@ -102,24 +120,29 @@ func (p Plan) Shipments() []Shipment {
 // backorders do not count.
 func (p Plan) SplitCount() int { return len(p.Shipments()) }
 
-// Totals counts an order's units by destination.
+// Totals counts an order's units by destination. Open is the sum of
+// Allocated, Dropshipped, Backordered, Unfilled and Held.
 type Totals struct {
-	Open        int64 // open units planned
+	Open        int64 // open units that need shipping
 	Allocated   int64 // from own locations
 	Dropshipped int64 // by suppliers
 	Backordered int64
 	Unfilled    int64
+	Held        int64 // waiting for the operator
+	NotShipped  int64 // open units that need no shipping, left out on purpose
 }
 
 // Totals sums the plan's units by destination.
 func (p Plan) Totals() Totals {
 	var t Totals
 	for _, lp := range p.Lines {
-		t.Open = satAdd(t.Open, lp.Quantity)
+		t.NotShipped = satAdd(t.NotShipped, lp.NotShipped)
+		t.Open = satAdd(t.Open, lp.Quantity-lp.NotShipped)
 		t.Allocated = satAdd(t.Allocated, lp.Allocated())
 		t.Dropshipped = satAdd(t.Dropshipped, lp.Dropshipped())
 		t.Backordered = satAdd(t.Backordered, lp.Backordered)
 		t.Unfilled = satAdd(t.Unfilled, lp.Unfilled)
+		t.Held = satAdd(t.Held, lp.Held)
 	}
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/orderhub/orderhub"
@@ -49,6 +50,79 @@ func planChecked(t testing.TB, c chooser, in Input) {
 	}
 	if a, b := explanationText(p), explanationText(again); a != b {
 		t.Fatalf("shuffling the input changed the explanation:\n%s\n%s", a, b)
+	}
+	checkPlanOrder(t, c, in)
+}
+
+// checkPlanOrder plans in's lines as an order in which some lines need no
+// shipping, and checks that PlanOrder leaves exactly those out, with their
+// reason, and plans and explains the others exactly as Plan does alone.
+func checkPlanOrder(t testing.TB, c chooser, in Input) {
+	t.Helper()
+	o := orderhub.Order{ShippingAddr: in.ShipTo}
+	var ship []orderhub.Line
+	var notShipped int64
+	for _, l := range in.Lines {
+		l.RequiresShp = c.intn(3) > 0
+		if l.RequiresShp {
+			ship = append(ship, l)
+		} else {
+			notShipped = satAdd(notShipped, l.OpenQuantity())
+			if c.intn(2) == 0 {
+				l.NoShippingReason = "a download"
+			}
+		}
+		o.Lines = append(o.Lines, l)
+	}
+	e, err := NewEngine(in.Locations, in.Suppliers, in.Rules)
+	if err != nil {
+		t.Fatalf("NewEngine: %v", err)
+	}
+	p, err := e.PlanOrder(o, in.Stock)
+	if err != nil {
+		t.Fatalf("PlanOrder: %v", err)
+	}
+	alone, err := e.Plan(ship, in.ShipTo, in.Stock)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	if len(p.Lines) != len(o.Lines) {
+		t.Fatalf("PlanOrder has %d lines, the order %d", len(p.Lines), len(o.Lines))
+	}
+	exs, aloneExs := p.Explanations(), alone.Explanations()
+	j := 0
+	for i, l := range o.Lines {
+		lp, ex := p.Lines[i], exs[i]
+		if l.RequiresShp {
+			if a, b := describe(Plan{Lines: []LinePlan{lp}}), describe(Plan{Lines: []LinePlan{alone.Lines[j]}}); !reflect.DeepEqual(a, b) {
+				t.Fatalf("line %s: PlanOrder %v, Plan alone %v", l.ID, a, b)
+			}
+			if !reflect.DeepEqual(ex, aloneExs[j]) {
+				t.Fatalf("line %s: PlanOrder explains %+v, Plan alone %+v", l.ID, ex, aloneExs[j])
+			}
+			j++
+			continue
+		}
+		want := l.NoShippingReason
+		if want == "" {
+			want = noShippingDefault
+		}
+		open := l.OpenQuantity()
+		if lp.LineID != l.ID || lp.Quantity != open || lp.NotShipped != open || lp.NoShippingReason != want ||
+			len(lp.Assignments) != 0 || lp.Backordered != 0 || lp.Unfilled != 0 || lp.Held != 0 {
+			t.Fatalf("line %s needs no shipping, planned %+v", l.ID, lp)
+		}
+		if len(ex.Candidates) != 0 || !strings.Contains(ex.Summary, "needs no shipping: "+want) {
+			t.Fatalf("line %s needs no shipping, explained %+v", l.ID, ex)
+		}
+	}
+	pt, at := p.Totals(), alone.Totals()
+	at.NotShipped = notShipped
+	if pt != at {
+		t.Fatalf("PlanOrder totals %+v, Plan alone %+v and %d not shipped", pt, at, notShipped)
+	}
+	if !reflect.DeepEqual(p.Shipments(), alone.Shipments()) || !reflect.DeepEqual(p.Reservations(), alone.Reservations()) {
+		t.Fatalf("PlanOrder ships %v reserving %v, Plan alone %v reserving %v", p.Shipments(), p.Reservations(), alone.Shipments(), alone.Reservations())
 	}
 }
 

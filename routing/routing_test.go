@@ -459,7 +459,7 @@ func TestBackorderPolicy(t *testing.T) {
 			splits: 1,
 			explain: []string{
 				"L1 A: 2 from nyc (only location with stock); 3 backordered (only 2 of 5 in stock, no supplier carries A)\n",
-				"L2 Z: 1 backordered (no stock, no supplier carries Z)\n",
+				"L2 Z: 1 backordered (SKU Z not stocked anywhere nor carried by a supplier)\n",
 			},
 		},
 		{
@@ -470,7 +470,7 @@ func TestBackorderPolicy(t *testing.T) {
 			splits: 1,
 			explain: []string{
 				"L1 A: 2 from nyc (only location with stock); 3 unfilled (backorders denied: only 2 of 5 in stock, no supplier carries A)\n",
-				"L2 Z: 1 unfilled (backorders denied: no stock, no supplier carries Z)\n",
+				"L2 Z: 1 unfilled (backorders denied: SKU Z not stocked anywhere nor carried by a supplier)\n",
 			},
 		},
 	})
@@ -645,7 +645,7 @@ func TestShipmentsTotalsReservations(t *testing.T) {
 	if drop := p.Lines[2].Assignments[0]; !drop.Dropship() || p.Lines[0].Assignments[0].Dropship() {
 		t.Errorf("Dropship() wrong for %+v or %+v", drop, p.Lines[0].Assignments[0])
 	}
-	if ex, ok := p.Explanation("L4"); !ok || ex.Summary != "1 backordered (no stock, no supplier carries D)" {
+	if ex, ok := p.Explanation("L4"); !ok || ex.Summary != "1 backordered (SKU D not stocked anywhere nor carried by a supplier)" {
 		t.Errorf("Explanation(L4) = %+v, %v", ex, ok)
 	}
 	if _, ok := p.Explanation("nope"); ok {
@@ -906,5 +906,88 @@ func TestMinimizeSplitsCoverIsBounded(t *testing.T) {
 		if !strings.Contains(text, frag) {
 			t.Errorf("explanation lacks %q:\n%s", frag, text)
 		}
+	}
+}
+
+// A line without a SKU can be asked of no location or supplier: every one
+// of its units is held for the operator, whatever the backorder policy or
+// an (impossible) stock record or supplier for the empty SKU says.
+func TestLinesWithoutSKUAreHeld(t *testing.T) {
+	t.Parallel()
+	stock := []orderhub.StockLevel{level("nyc", "A", 5), level("nyc", "", 9)}
+	anyone := []orderhub.Supplier{supplier("dropco", map[string]string{"": "1.00"}, 1)}
+	lines := []orderhub.Line{line("L1", "A", 1), line("L2", "", 2), line("L3", "  ", 1)}
+	for _, policy := range []BackorderPolicy{BackorderNotify, BackorderDeny} {
+		runCases(t, []planCase{{
+			name:  "policy " + string(policy),
+			stock: stock, lines: lines, suppliers: anyone,
+			rules:  Rules{Order: []Rule{RuleMinimizeSplits, RuleClosest}, AllowLineSplit: true, Dropship: true, Backorders: policy},
+			want:   []string{"L1: nyc=1", "L2: held=2", "L3: held=1"},
+			splits: 1,
+			explain: []string{
+				"L1 A: 1 from nyc (only location with stock)\n",
+				"L2 : 2 held for the operator (no SKU, so no location or supplier can be asked for it); ship by hand or cancel\n",
+				"L3   : 1 held for the operator (no SKU, so no location or supplier can be asked for it); ship by hand or cancel\n",
+			},
+		}})
+	}
+	e, err := NewEngine(fourLocations(), anyone, Rules{AllowLineSplit: true, Dropship: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Plan(lines, nycAddr, NewStock(stock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Totals(), (Totals{Open: 4, Allocated: 1, Held: 3}); got != want {
+		t.Errorf("Totals = %+v, want %+v", got, want)
+	}
+	if ex := p.Explanations()[1]; len(ex.Candidates) != 0 {
+		t.Errorf("a held line considers no source: %+v", ex.Candidates)
+	}
+}
+
+// PlanOrder leaves the lines that need no shipping out on purpose, says
+// why, and plans the rest as Plan would.
+func TestPlanOrderLeavesOutLinesThatNeedNoShipping(t *testing.T) {
+	t.Parallel()
+	e, err := NewEngine(fourLocations(), nil, Rules{Order: []Rule{RuleClosest}, AllowLineSplit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ships := func(l orderhub.Line) orderhub.Line { l.RequiresShp = true; return l }
+	o := orderhub.Order{ShippingAddr: bostonAddr, Lines: []orderhub.Line{
+		ships(line("L1", "A", 2)),
+		{ID: "L2", SKU: "EBOOK", Quantity: 1, NoShippingReason: "Shopify says requires_shipping: false (a digital product or a gift card)"},
+		ships(line("L3", "", 1)),
+		{ID: "L4", SKU: "GIFT", Quantity: 3, Cancelled: 1},
+	}}
+	p, err := e.PlanOrder(o, NewStock([]orderhub.StockLevel{level("nyc", "A", 5), level("nyc", "EBOOK", 5)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := describe(p), []string{"L1: nyc=2", "L2: not-shipped=1", "L3: held=1", "L4: not-shipped=2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("plan = %v, want %v", got, want)
+	}
+	want := "L1 A: 2 from nyc (only location with stock)\n" +
+		"L2 EBOOK: 1 left out, needs no shipping: Shopify says requires_shipping: false (a digital product or a gift card)\n" +
+		"L3 : 1 held for the operator (no SKU, so no location or supplier can be asked for it); ship by hand or cancel\n" +
+		"L4 GIFT: 2 left out, needs no shipping: the platform says the line needs no shipping\n"
+	var summaries strings.Builder
+	for _, ex := range p.Explanations() {
+		summaries.WriteString(ex.LineID + " " + ex.SKU + ": " + ex.Summary + "\n")
+	}
+	if summaries.String() != want {
+		t.Errorf("explanations\n got %s\nwant %s", summaries.String(), want)
+	}
+	if got, want := p.Totals(), (Totals{Open: 3, Allocated: 2, Held: 1, NotShipped: 3}); got != want {
+		t.Errorf("Totals = %+v, want %+v", got, want)
+	}
+	if got := p.Reservations(); !reflect.DeepEqual(got, []Reservation{{"nyc", "A", 2}}) {
+		t.Errorf("the digital line took stock: %+v", got)
+	}
+	o.Lines = append(o.Lines, orderhub.Line{ID: "L2", SKU: "X", Quantity: 1})
+	if _, err := e.PlanOrder(o, nil); orderhub.ErrorCode(err) != orderhub.EInvalid {
+		t.Errorf("a line id repeated across shipping and digital lines: err = %v", err)
 	}
 }

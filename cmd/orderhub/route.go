@@ -79,22 +79,24 @@ func cmdRoute(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		var skus []string
 		for _, l := range o.Lines {
-			skus = append(skus, l.SKU)
+			if l.RequiresShp && l.HasSKU() {
+				skus = append(skus, l.SKU)
+			}
 		}
-		if levels, err = st.ListStock(ctx, store.ListStockParams{SKUs: skus}); err != nil {
-			return err
-		}
-	}
-	var lines []orderhub.Line
-	for i, l := range o.Lines {
-		if l.ID == "" {
-			l.ID = "L" + strconv.Itoa(i+1)
-		}
-		if l.RequiresShp || o.Platform == "" {
-			lines = append(lines, l)
+		if len(skus) > 0 {
+			if levels, err = st.ListStock(ctx, store.ListStockParams{SKUs: skus}); err != nil {
+				return err
+			}
 		}
 	}
-	plan, err := eng.Plan(lines, o.ShippingAddr, routing.NewStock(levels))
+	for i := range o.Lines {
+		if o.Lines[i].ID == "" {
+			o.Lines[i].ID = "L" + strconv.Itoa(i+1)
+		}
+	}
+	// The same call live routing makes (allocator.RouteTx), so the dry run
+	// places and explains every unit as routing the order would.
+	plan, err := eng.PlanOrder(o, routing.NewStock(levels))
 	if err != nil {
 		return err
 	}
@@ -117,6 +119,17 @@ func decodeOrderFile(cfg config.Config, shopID string, raw []byte) (orderhub.Ord
 		}
 		if len(o.Lines) == 0 {
 			return o, orderhub.Errorf(orderhub.EInvalid, "order has no lines")
+		}
+		// A hand-written order's lines ship unless they say otherwise.
+		var shape struct {
+			Lines []map[string]json.RawMessage `json:"lines"`
+		}
+		if err := json.Unmarshal(raw, &shape); err == nil && len(shape.Lines) == len(o.Lines) {
+			for i, l := range shape.Lines {
+				if _, said := l["requires_shipping"]; !said {
+					o.Lines[i].RequiresShp = true
+				}
+			}
 		}
 		return o, nil
 	}
@@ -169,7 +182,11 @@ func printPlan(w io.Writer, plan routing.Plan, explain bool) {
 	}
 	for _, lp := range plan.Lines {
 		e := exByLine[lp.LineID]
-		fmt.Fprintf(w, "%s  %s × %d: %s\n", lp.LineID, lp.SKU, lp.Quantity, e.Summary)
+		sku := lp.SKU
+		if strings.TrimSpace(sku) == "" {
+			sku = "(no SKU)"
+		}
+		fmt.Fprintf(w, "%s  %s × %d: %s\n", lp.LineID, sku, lp.Quantity, e.Summary)
 		if !explain {
 			continue
 		}
@@ -190,5 +207,6 @@ func printPlan(w io.Writer, plan routing.Plan, explain bool) {
 		fmt.Fprintf(w, "  %s (%s): %s\n", sh.SourceID, sh.SourceKind, strings.Join(parts, ", "))
 	}
 	t := plan.Totals()
-	fmt.Fprintf(w, "units: %d open, %d from own stock, %d dropshipped, %d backordered, %d refused\n", t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled)
+	fmt.Fprintf(w, "units: %d open, %d from own stock, %d dropshipped, %d backordered, %d refused, %d held; %d left out (no shipping needed)\n",
+		t.Open, t.Allocated, t.Dropshipped, t.Backordered, t.Unfilled, t.Held, t.NotShipped)
 }

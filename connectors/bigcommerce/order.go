@@ -87,7 +87,10 @@ type shippingAddressJSON struct {
 // (join the pages: the v2 API pages at 50). Empty or null collections are allowed
 // (BigCommerce answers 204 for empty lists); products or addresses of another
 // order are an Invalid error, since they mean the fetch got mixed up. Money
-// is rounded from the API's 4 decimals to the currency's minor unit.
+// is rounded from the API's 4 decimals to the currency's minor unit. Every
+// amount but refunded_amount is read with NonNegativeMoney: BigCommerce
+// never sends a negative price, tax, discount, shipping cost or total, so
+// one is refused with its field rather than stored.
 func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, error) {
 	var in orderJSON
 	if err := decodeJSON("bigcommerce order", order, &in); err != nil {
@@ -217,17 +220,17 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 			}
 		}
 		s := orderhub.ShipLine{Title: a.ShippingMethod, Discount: orderhub.Zero(cur)}
-		if s.Price, err = a.CostExTax.Money(path+".cost_ex_tax", cur, true); err != nil {
+		if s.Price, err = a.CostExTax.NonNegativeMoney(path+".cost_ex_tax", cur, true); err != nil {
 			return o, err
 		}
-		if s.Tax, err = a.CostTax.Money(path+".cost_tax", cur, true); err != nil {
+		if s.Tax, err = a.CostTax.NonNegativeMoney(path+".cost_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
 	}
 
 	t := &o.Totals
-	if t.Subtotal, err = in.SubtotalExTax.Money("subtotal_ex_tax", cur, true); err != nil {
+	if t.Subtotal, err = in.SubtotalExTax.NonNegativeMoney("subtotal_ex_tax", cur, true); err != nil {
 		return o, err
 	}
 	// The charged total is built from the tax-inclusive subtotal and the
@@ -235,11 +238,11 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 	// (BigCommerce's own documented order 218 does, by 0.76), the
 	// inclusive figure less its tax is the one the total adds up from.
 	if !in.SubtotalIncTax.Null() && !in.SubtotalTax.Null() {
-		inc, err := in.SubtotalIncTax.Money("subtotal_inc_tax", cur, true)
+		inc, err := in.SubtotalIncTax.NonNegativeMoney("subtotal_inc_tax", cur, true)
 		if err != nil {
 			return o, err
 		}
-		tax, err := in.SubtotalTax.Money("subtotal_tax", cur, true)
+		tax, err := in.SubtotalTax.NonNegativeMoney("subtotal_tax", cur, true)
 		if err != nil {
 			return o, err
 		}
@@ -247,30 +250,30 @@ func NormalizeOrder(order, products, shippingAddresses []byte) (orderhub.Order, 
 			return o, err
 		}
 	}
-	if t.Shipping, err = in.ShippingCostExTax.Money("shipping_cost_ex_tax", cur, true); err != nil {
+	if t.Shipping, err = in.ShippingCostExTax.NonNegativeMoney("shipping_cost_ex_tax", cur, true); err != nil {
 		return o, err
 	}
 	if len(addrs) == 0 && !t.Shipping.IsZero() {
 		s := orderhub.ShipLine{Title: "Shipping", Price: t.Shipping, Discount: orderhub.Zero(cur)}
-		if s.Tax, err = in.ShippingCostTax.Money("shipping_cost_tax", cur, true); err != nil {
+		if s.Tax, err = in.ShippingCostTax.NonNegativeMoney("shipping_cost_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
 	}
-	if t.Tax, err = in.TotalTax.Money("total_tax", cur, true); err != nil {
+	if t.Tax, err = in.TotalTax.NonNegativeMoney("total_tax", cur, true); err != nil {
 		return o, err
 	}
-	if t.Total, err = in.TotalIncTax.Money("total_inc_tax", cur, true); err != nil {
+	if t.Total, err = in.TotalIncTax.NonNegativeMoney("total_inc_tax", cur, true); err != nil {
 		return o, err
 	}
 	if t.Refunded, err = in.RefundedAmount.Money("refunded_amount", cur, true); err != nil {
 		return o, err
 	}
-	discount, err := in.DiscountAmount.Money("discount_amount", cur, true)
+	discount, err := in.DiscountAmount.NonNegativeMoney("discount_amount", cur, true)
 	if err != nil {
 		return o, err
 	}
-	coupon, err := in.CouponDiscount.Money("coupon_discount", cur, true)
+	coupon, err := in.CouponDiscount.NonNegativeMoney("coupon_discount", cur, true)
 	if err != nil {
 		return o, err
 	}
@@ -327,16 +330,16 @@ func line(path string, p productJSON, orderID, cur string) (orderhub.Line, error
 	if l.Quantity < 0 {
 		return l, invalid("%s.quantity: %d is negative", path, l.Quantity)
 	}
-	if l.UnitPrice, err = p.PriceExTax.Money(path+".price_ex_tax", cur, true); err != nil {
+	if l.UnitPrice, err = p.PriceExTax.NonNegativeMoney(path+".price_ex_tax", cur, true); err != nil {
 		return l, err
 	}
-	if l.Tax, err = p.TotalTax.Money(path+".total_tax", cur, true); err != nil {
+	if l.Tax, err = p.TotalTax.NonNegativeMoney(path+".total_tax", cur, true); err != nil {
 		return l, err
 	}
 	l.Discount = orderhub.Zero(cur)
 	for i, d := range p.AppliedDiscounts {
 		dp := fmt.Sprintf("%s.applied_discounts[%d].amount", path, i)
-		m, err := d.Amount.Money(dp, cur, true)
+		m, err := d.Amount.NonNegativeMoney(dp, cur, true)
 		if err != nil {
 			return l, err
 		}
@@ -348,7 +351,13 @@ func line(path string, p productJSON, orderID, cur string) (orderhub.Line, error
 		v, _ := json.Marshal(opt.DisplayValue)
 		l.Properties = append(l.Properties, orderhub.Attribute{Name: opt.DisplayName, Value: v})
 	}
+	// Order products say what they are: type "physical" ships, "digital"
+	// (a download) and "giftcertificate" (sent by email) do not; an absent
+	// type is taken as physical, so nothing is left unshipped by mistake.
 	l.RequiresShp = p.Type == "" || p.Type == "physical"
+	if !l.RequiresShp {
+		l.NoShippingReason = fmt.Sprintf("BigCommerce product type is %q, not physical", p.Type)
+	}
 	return l, nil
 }
 

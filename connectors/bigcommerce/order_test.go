@@ -248,3 +248,45 @@ func TestTaxesIncludedFollowsTheAmounts(t *testing.T) {
 		}
 	}
 }
+
+// BigCommerce never sends a negative product price, tax, discount,
+// shipping cost or order total; the error names the field.
+func TestNormalizeRefusesNegativeMoney(t *testing.T) {
+	order := string(testdata(t, "order-5001-kwd.json"))
+	products := string(testdata(t, "order-5001-products.json"))
+	addrs := string(testdata(t, "order-5001-shipping-addresses.json"))
+	for _, tt := range []struct{ name, file, old, new, want string }{
+		{"product price", "products", `"price_ex_tax": "5.0000"`, `"price_ex_tax": "-5.0000"`, `products[1].price_ex_tax: "-5.0000" is negative`},
+		{"product tax", "products", `"total_tax": "0.2500"`, `"total_tax": "-0.2500"`, `products[1].total_tax: "-0.2500" is negative`},
+		{"product discount", "products", `"amount": "1.0000"`, `"amount": "-1.0000"`, `products[0].applied_discounts[0].amount: "-1.0000" is negative`},
+		{"product quantity", "products", `"quantity": 2`, `"quantity": -2`, `products[0].quantity: -2 is negative`},
+		{"shipping cost", "addrs", `"cost_ex_tax": "1.2500"`, `"cost_ex_tax": "-1.2500"`, `shipping_addresses[0].cost_ex_tax: "-1.2500" is negative`},
+		{"shipping tax", "addrs", `"cost_tax": "0.0000"`, `"cost_tax": "-0.5000"`, `shipping_addresses[0].cost_tax: "-0.5000" is negative`},
+		{"subtotal", "order", `"subtotal_ex_tax": "25.5000"`, `"subtotal_ex_tax": "-25.5000"`, `subtotal_ex_tax: "-25.5000" is negative`},
+		{"subtotal inc tax", "order", `"subtotal_inc_tax": "26.2625"`, `"subtotal_inc_tax": "-26.2625"`, `subtotal_inc_tax: "-26.2625" is negative`},
+		{"subtotal tax", "order", `"subtotal_tax": "0.7625"`, `"subtotal_tax": "-0.7625"`, `subtotal_tax: "-0.7625" is negative`},
+		{"order shipping", "order", `"shipping_cost_ex_tax": "1.2500"`, `"shipping_cost_ex_tax": "-1.2500"`, `shipping_cost_ex_tax: "-1.2500" is negative`},
+		{"order total", "order", `"total_inc_tax": "26.0130"`, `"total_inc_tax": "-26.0130"`, `total_inc_tax: "-26.0130" is negative`},
+		{"order tax", "order", `"total_tax": "0.7625"`, `"total_tax": "-0.7625"`, `total_tax: "-0.7625" is negative`},
+		{"discount", "order", `"discount_amount": "0.5000"`, `"discount_amount": "-0.5000"`, `discount_amount: "-0.5000" is negative`},
+		{"coupon", "order", `"coupon_discount": "1.0000"`, `"coupon_discount": "-1.0000"`, `coupon_discount: "-1.0000" is negative`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o, p, a := order, products, addrs
+			src := map[string]*string{"order": &o, "products": &p, "addrs": &a}[tt.file]
+			if !strings.Contains(*src, tt.old) {
+				t.Fatalf("testdata has no %q", tt.old)
+			}
+			*src = strings.Replace(*src, tt.old, tt.new, 1)
+			_, err := NormalizeOrder([]byte(o), []byte(p), []byte(a))
+			if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want invalid containing %q", err, tt.want)
+			}
+		})
+	}
+	// Without shipping addresses the order's shipping tax becomes a line.
+	_, err := NormalizeOrder([]byte(strings.Replace(order, `"shipping_cost_tax": "0.0000"`, `"shipping_cost_tax": "-0.1000"`, 1)), []byte(products), nil)
+	if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), `shipping_cost_tax: "-0.1000" is negative`) {
+		t.Errorf("shipping_cost_tax: err = %v", err)
+	}
+}

@@ -156,6 +156,11 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 	return normalize(in, body)
 }
 
+// normalize reads every price, discount, tax, shipping charge and total
+// with NonNegativeMoney: an order resource never holds a negative one
+// (Shopify signs only refunds and their order adjustments, which DecodeRefund
+// reads), so a negative amount is refused with its field rather than
+// stored, where a later cancellation would "refund" it as a charge.
 func normalize(in orderJSON, body []byte) (orderhub.Order, error) {
 	var o orderhub.Order
 	var err error
@@ -340,7 +345,7 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 		}
 		l.Cancelled = l.Quantity - cq
 	}
-	if l.UnitPrice, err = li.Price.Money(path+".price", cur, false); err != nil {
+	if l.UnitPrice, err = li.Price.NonNegativeMoney(path+".price", cur, false); err != nil {
 		return l, err
 	}
 	if l.Discount, err = discount(path, li.DiscountAllocations, li.TotalDiscount, cur); err != nil {
@@ -353,6 +358,11 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 		return l, err
 	}
 	l.RequiresShp = li.RequiresShipping == nil || *li.RequiresShipping
+	if !l.RequiresShp {
+		// Shopify marks each line item: a digital product or a gift card
+		// has requires_shipping false.
+		l.NoShippingReason = "Shopify says requires_shipping: false (a digital product or a gift card)"
+	}
 	return l, nil
 }
 
@@ -361,11 +371,11 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, error) {
 func discount(path string, allocs *[]allocationJSON, legacy value, cur string) (orderhub.Money, error) {
 	total := orderhub.Zero(cur)
 	if allocs == nil {
-		return legacy.Money(path+".total_discount", cur, false)
+		return legacy.NonNegativeMoney(path+".total_discount", cur, false)
 	}
 	for i, a := range *allocs {
 		p := fmt.Sprintf("%s.discount_allocations[%d].amount", path, i)
-		m, err := a.Amount.Money(p, cur, false)
+		m, err := a.Amount.NonNegativeMoney(p, cur, false)
 		if err != nil {
 			return total, err
 		}
@@ -380,7 +390,7 @@ func taxes(path string, lines []taxLineJSON, cur string) (orderhub.Money, error)
 	total := orderhub.Zero(cur)
 	for i, t := range lines {
 		p := fmt.Sprintf("%s.tax_lines[%d].price", path, i)
-		m, err := t.Price.Money(p, cur, false)
+		m, err := t.Price.NonNegativeMoney(p, cur, false)
 		if err != nil {
 			return total, err
 		}
@@ -394,7 +404,7 @@ func taxes(path string, lines []taxLineJSON, cur string) (orderhub.Money, error)
 func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, error) {
 	s := orderhub.ShipLine{Title: sl.Title, Code: sl.Code}
 	var err error
-	if s.Price, err = sl.Price.Money(path+".price", cur, false); err != nil {
+	if s.Price, err = sl.Price.NonNegativeMoney(path+".price", cur, false); err != nil {
 		return s, err
 	}
 	switch {
@@ -403,12 +413,15 @@ func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, erro
 			return s, err
 		}
 	case !sl.DiscountedPrice.Null():
-		dp, err := sl.DiscountedPrice.Money(path+".discounted_price", cur, false)
+		dp, err := sl.DiscountedPrice.NonNegativeMoney(path+".discounted_price", cur, false)
 		if err != nil {
 			return s, err
 		}
 		if s.Discount, err = s.Price.Sub(dp); err != nil {
 			return s, invalid("%s.discounted_price: %s", path, orderhub.ErrorMessage(err))
+		}
+		if s.Discount.Amount < 0 {
+			return s, invalid("%s.discounted_price: %s is more than the price %s", path, sl.DiscountedPrice.Shown(), sl.Price.Shown())
 		}
 	default:
 		s.Discount = orderhub.Zero(cur)
@@ -422,21 +435,21 @@ func shipLine(path string, sl shipLineJSON, cur string) (orderhub.ShipLine, erro
 func totals(in orderJSON, ships []orderhub.ShipLine, cur string) (orderhub.Totals, error) {
 	var t orderhub.Totals
 	var err error
-	if t.Subtotal, err = in.TotalLineItemsPrice.Money("total_line_items_price", cur, false); err != nil {
+	if t.Subtotal, err = in.TotalLineItemsPrice.NonNegativeMoney("total_line_items_price", cur, false); err != nil {
 		return t, err
 	}
-	if t.Discount, err = in.TotalDiscounts.Money("total_discounts", cur, false); err != nil {
+	if t.Discount, err = in.TotalDiscounts.NonNegativeMoney("total_discounts", cur, false); err != nil {
 		return t, err
 	}
-	if t.Tax, err = in.TotalTax.Money("total_tax", cur, false); err != nil {
+	if t.Tax, err = in.TotalTax.NonNegativeMoney("total_tax", cur, false); err != nil {
 		return t, err
 	}
-	if t.Total, err = in.TotalPrice.Money("total_price", cur, false); err != nil {
+	if t.Total, err = in.TotalPrice.NonNegativeMoney("total_price", cur, false); err != nil {
 		return t, err
 	}
 	t.Shipping = orderhub.Zero(cur)
 	if in.TotalShippingPriceSet != nil && !in.TotalShippingPriceSet.ShopMoney.Amount.Null() {
-		if t.Shipping, err = in.TotalShippingPriceSet.ShopMoney.Amount.Money("total_shipping_price_set.shop_money.amount", cur, false); err != nil {
+		if t.Shipping, err = in.TotalShippingPriceSet.ShopMoney.Amount.NonNegativeMoney("total_shipping_price_set.shop_money.amount", cur, false); err != nil {
 			return t, err
 		}
 	} else {
@@ -453,7 +466,7 @@ func totals(in orderJSON, ships []orderhub.ShipLine, cur string) (orderhub.Total
 				continue
 			}
 			p := fmt.Sprintf("refunds[%d].transactions[%d].amount", i, j)
-			m, err := tx.Amount.Money(p, cur, false)
+			m, err := tx.Amount.Money(p, cur, false) // a refund keeps its sign
 			if err != nil {
 				return t, err
 			}

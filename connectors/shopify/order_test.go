@@ -375,3 +375,62 @@ func TestTaxesIncluded(t *testing.T) {
 		t.Fatalf("line total = %d, want %d (tax %d is inside)", total.Amount, want, l.Tax.Amount)
 	}
 }
+
+// Shopify never sends a negative price, discount, tax, shipping charge or
+// order total in an order: one is corrupt, and storing it would make a
+// later cancellation "refund" a charge. The error names the field.
+func TestNormalizeRefusesNegativeMoney(t *testing.T) {
+	base := string(testdata(t, "order-jpy-paid-modern.json"))
+	for _, tt := range []struct{ name, old, new, want string }{
+		{"line price", `"price": "3000.00",`, `"price": "-3000",`, `line_items[0].price: "-3000" is negative`},
+		{"line price number", `"price": "1500"`, `"price": -1500`, `line_items[1].price: -1500 is negative`},
+		{"line discount", `"amount": "900"`, `"amount": "-900"`, `line_items[0].discount_allocations[0].amount: "-900" is negative`},
+		{"legacy line discount", `"total_discount": "0.00",
+      "discount_allocations": [
+        {"amount": "900", "discount_application_index": 0},
+        {"amount": "300.00", "discount_application_index": 1}
+      ],`, `"total_discount": "-1.00",`, `line_items[0].total_discount: "-1.00" is negative`},
+		{"line tax", `"price": "648"`, `"price": "-648"`, `line_items[0].tax_lines[0].price: "-648" is negative`},
+		{"shipping price", `"price": "1000",
+      "discounted_price"`, `"price": "-1000",
+      "discounted_price"`, `shipping_lines[0].price: "-1000" is negative`},
+		{"shipping discounted price", `"price": "1000",
+      "discounted_price": "900",
+      "discount_allocations": [{"amount": "100", "discount_application_index": 1}],`, `"price": "1000",
+      "discounted_price": "-900",`, `shipping_lines[0].discounted_price: "-900" is negative`},
+		{"shipping tax", `"price": "80"`, `"price": "-80"`, `shipping_lines[0].tax_lines[0].price: "-80" is negative`},
+		{"total price", `"total_price": "15140"`, `"total_price": "-15140"`, `total_price: "-15140" is negative`},
+		{"line items total", `"total_line_items_price": "14500"`, `"total_line_items_price": "-1"`, `total_line_items_price: "-1" is negative`},
+		{"total discounts", `"total_discounts": "1400"`, `"total_discounts": "-1400"`, `total_discounts: "-1400" is negative`},
+		{"total tax", `"total_tax": "1040"`, `"total_tax": "-1040"`, `total_tax: "-1040" is negative`},
+		{"total shipping", `{"amount": "1000", "currency_code": "JPY"},
+    "presentment_money"`, `{"amount": "-1000", "currency_code": "JPY"},
+    "presentment_money"`, `total_shipping_price_set.shop_money.amount: "-1000" is negative`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(base, tt.old) {
+				t.Fatalf("testdata has no %q", tt.old)
+			}
+			_, err := NormalizeOrder([]byte(strings.Replace(base, tt.old, tt.new, 1)))
+			if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want invalid containing %q", err, tt.want)
+			}
+		})
+	}
+	// Zero is a price, and a negative zero is zero.
+	o, err := NormalizeOrder([]byte(strings.Replace(base, `"price": "2500"`, `"price": "-0"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqMoney(t, "free line", o.Lines[2].UnitPrice, orderhub.Zero("JPY"))
+}
+
+func TestNormalizeRefusesAShippingDiscountAboveThePrice(t *testing.T) {
+	base := string(testdata(t, "order-jpy-paid-modern.json"))
+	body := strings.Replace(base, `"discounted_price": "900",
+      "discount_allocations": [{"amount": "100", "discount_application_index": 1}],`, `"discounted_price": "1100",`, 1)
+	_, err := NormalizeOrder([]byte(body))
+	if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), `shipping_lines[0].discounted_price: "1100" is more than the price "1000"`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -65,5 +65,7 @@
 // Line names and shipping method titles are HTML-entity decoded
 // ("Ship Your Idea &ndash; Color: Black" becomes "Ship Your Idea – ...").
 // Line items do not say whether they ship, so RequiresShp is true when the
-// order has shipping lines or a shipping address.
+// order has shipping lines or a shipping address; an order with neither is
+// one of virtual products only, and its lines get RequiresShp false with a
+// NoShippingReason saying so (see NormalizeOrder).
 package woocommerce

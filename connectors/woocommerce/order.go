@@ -87,7 +87,10 @@ type shipLineJSON struct {
 
 // NormalizeOrder decodes an order.* webhook body (or a GET /wc/v3/orders/{id}
 // response) into an orderhub.Order. Platform is set; ID and ShopID are left
-// for the caller. Malformed input is an Invalid error naming the field.
+// for the caller. Malformed input is an Invalid error naming the field, and
+// so is a negative amount where WooCommerce never sends one (line amounts,
+// shipping, the order's total, discount and shipping totals), e.g.
+// `line_items[0].total: "-7.50" is negative`.
 func NormalizeOrder(body []byte) (orderhub.Order, error) {
 	var in orderJSON
 	if err := decodeJSON("woocommerce order", body, &in); err != nil {
@@ -183,6 +186,20 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 			o.ShippingAddr.Phone = in.Billing.Phone // shipping phone exists only since WC 5.6
 		}
 	}
+	// Whether a line ships is a property of its product ("virtual" on
+	// GET /wc/v3/products/{id}; WooCommerce ships a product unless it is
+	// virtual, and a downloadable one is usually virtual too). Order line
+	// items do not carry it: the REST API's order line item (docs
+	// woocommerce-rest-api-docs _orders.md, and the shared fixture order
+	// 727) holds ids, name, quantity, tax class, money, taxes, meta_data,
+	// sku and price; webhook bodies are that same order resource. What the
+	// order does say is whether the checkout asked for shipping at all: a
+	// cart of virtual products only gets no shipping line and asks for no
+	// shipping address (the behaviour OM4's "Always Ask for Shipping
+	// Address" plugin exists to change, as its readme says). So an order
+	// with neither needs no shipping, and every other order ships every
+	// line, a virtual one in a mixed order included, since the order
+	// cannot tell it apart; nothing is ever left unshipped by guesswork.
 	ships := len(in.ShippingLines) > 0 || !in.Shipping.empty()
 
 	subtotal := orderhub.Zero(cur)
@@ -194,6 +211,9 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 			return o, err
 		}
 		l.RequiresShp = ships
+		if !ships {
+			l.NoShippingReason = "WooCommerce order has no shipping line and no shipping address (virtual products only)"
+		}
 		if err := add(path+".subtotal", &subtotal, lineSubtotal); err != nil {
 			return o, err
 		}
@@ -202,10 +222,10 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 	for i, sl := range in.ShippingLines {
 		path := fmt.Sprintf("shipping_lines[%d]", i)
 		s := orderhub.ShipLine{Title: html.UnescapeString(sl.MethodTitle), Code: sl.MethodID, Discount: orderhub.Zero(cur)}
-		if s.Price, err = sl.Total.Money(path+".total", cur, true); err != nil {
+		if s.Price, err = sl.Total.NonNegativeMoney(path+".total", cur, true); err != nil {
 			return o, err
 		}
-		if s.Tax, err = sl.TotalTax.Money(path+".total_tax", cur, true); err != nil {
+		if s.Tax, err = sl.TotalTax.NonNegativeMoney(path+".total_tax", cur, true); err != nil {
 			return o, err
 		}
 		o.Shipping = append(o.Shipping, s)
@@ -213,22 +233,27 @@ func NormalizeOrder(body []byte) (orderhub.Order, error) {
 
 	t := &o.Totals
 	t.Subtotal = subtotal
-	if t.Discount, err = in.DiscountTotal.Money("discount_total", cur, true); err != nil {
+	if t.Discount, err = in.DiscountTotal.NonNegativeMoney("discount_total", cur, true); err != nil {
 		return o, err
 	}
-	if t.Shipping, err = in.ShippingTotal.Money("shipping_total", cur, true); err != nil {
+	if t.Shipping, err = in.ShippingTotal.NonNegativeMoney("shipping_total", cur, true); err != nil {
 		return o, err
 	}
+	// The order's tax alone may be signed: it includes the tax of fee
+	// lines, and a negative fee (a common way to give a discount) carries
+	// negative tax, which this order-level sum can in principle fall below
+	// zero with. Every other amount WooCommerce sends in an order is
+	// unsigned, bar the refunds, which it lists as negative totals.
 	if t.Tax, err = in.TotalTax.Money("total_tax", cur, true); err != nil {
 		return o, err
 	}
-	if t.Total, err = in.Total.Money("total", cur, true); err != nil {
+	if t.Total, err = in.Total.NonNegativeMoney("total", cur, true); err != nil {
 		return o, err
 	}
 	t.Refunded = orderhub.Zero(cur)
 	for i, r := range in.Refunds {
 		p := fmt.Sprintf("refunds[%d].total", i)
-		m, err := r.Total.Money(p, cur, true)
+		m, err := r.Total.Money(p, cur, true) // a refund keeps its sign
 		if err != nil {
 			return o, err
 		}
@@ -271,26 +296,26 @@ func line(path string, li lineItemJSON, cur string) (orderhub.Line, orderhub.Mon
 	if l.Quantity < 0 {
 		return l, orderhub.Money{}, invalid("%s.quantity: %d is negative", path, l.Quantity)
 	}
-	total, err := li.Total.Money(path+".total", cur, true)
+	total, err := li.Total.NonNegativeMoney(path+".total", cur, true)
 	if err != nil {
 		return l, orderhub.Money{}, err
 	}
-	if l.Tax, err = li.TotalTax.Money(path+".total_tax", cur, true); err != nil {
+	if l.Tax, err = li.TotalTax.NonNegativeMoney(path+".total_tax", cur, true); err != nil {
 		return l, orderhub.Money{}, err
 	}
 	var subtotal orderhub.Money
 	if li.Subtotal.Null() {
 		subtotal = total
-		if l.UnitPrice, err = li.Price.Money(path+".price", cur, true); err != nil {
+		if l.UnitPrice, err = li.Price.NonNegativeMoney(path+".price", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 	} else {
-		if subtotal, err = li.Subtotal.Money(path+".subtotal", cur, true); err != nil {
+		if subtotal, err = li.Subtotal.NonNegativeMoney(path+".subtotal", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 		if l.Quantity > 0 {
 			l.UnitPrice = subtotal.Share(1, l.Quantity) // exact when it divides
-		} else if l.UnitPrice, err = li.Price.Money(path+".price", cur, true); err != nil {
+		} else if l.UnitPrice, err = li.Price.NonNegativeMoney(path+".price", cur, true); err != nil {
 			return l, orderhub.Money{}, err
 		}
 	}

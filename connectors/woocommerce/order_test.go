@@ -185,6 +185,9 @@ func TestNormalizePendingVirtualOrder(t *testing.T) {
 	if l.RequiresShp || l.ProductID != "" || l.Properties != nil {
 		t.Errorf("virtual line = %+v", l)
 	}
+	if !strings.Contains(l.NoShippingReason, "no shipping line and no shipping address") {
+		t.Errorf("no shipping reason = %q", l.NoShippingReason)
+	}
 	// The store is set to 3 decimals; USD has 2, so 19.995 rounds half away from zero.
 	eqMoney(t, "unit", l.UnitPrice, m(2000, "USD"))
 	eqMoney(t, "total", o.Totals.Total, m(2000, "USD"))
@@ -273,4 +276,50 @@ func TestTaxesIncludedFollowsTheAmounts(t *testing.T) {
 			t.Fatal("the fixture must have a taxed line for this test to mean anything")
 		}
 	}
+}
+
+// WooCommerce never sends a negative line amount, shipping charge or order
+// total; refunds, listed as negative totals, keep their sign. The error
+// names the field.
+func TestNormalizeRefusesNegativeMoney(t *testing.T) {
+	base := string(testdata(t, "order-1042-eur-coupon-entities.json"))
+	for _, tt := range []struct{ name, old, new, want string }{
+		{"line subtotal", `"subtotal": "10.00",
+      "subtotal_tax": "1.90",
+      "total": "7.50"`, `"subtotal": "-10.00",
+      "subtotal_tax": "1.90",
+      "total": "7.50"`, `line_items[0].subtotal: "-10.00" is negative`},
+		{"line total", `"total": "7.50"`, `"total": "-7.50"`, `line_items[0].total: "-7.50" is negative`},
+		{"line tax", `"total_tax": "1.43"`, `"total_tax": "-1.43"`, `line_items[0].total_tax: "-1.43" is negative`},
+		{"line quantity", `"quantity": 3`, `"quantity": -3`, `line_items[0].quantity: -3 is negative`},
+		{"shipping", `"total": "4.90"`, `"total": "-4.90"`, `shipping_lines[0].total: "-4.90" is negative`},
+		{"shipping tax", `"total_tax": "0.93", "taxes"`, `"total_tax": "-0.93", "taxes"`, `shipping_lines[0].total_tax: "-0.93" is negative`},
+		{"order total", `"total": "26.66"`, `"total": "-26.66"`, `total: "-26.66" is negative`},
+		{"shipping total", `"shipping_total": "4.90"`, `"shipping_total": "-4.90"`, `shipping_total: "-4.90" is negative`},
+		{"discount total", `"discount_total": "2.50"`, `"discount_total": "-2.50"`, `discount_total: "-2.50" is negative`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(base, tt.old) {
+				t.Fatalf("testdata has no %q", tt.old)
+			}
+			_, err := NormalizeOrder([]byte(strings.Replace(base, tt.old, tt.new, 1)))
+			if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want invalid containing %q", err, tt.want)
+			}
+		})
+	}
+	// The price fallback, used without a subtotal, is checked too.
+	noSub := strings.Replace(base, `"subtotal": "10.00",
+      "subtotal_tax": "1.90",
+      "total": "7.50"`, `"total": "7.50"`, 1)
+	_, err := NormalizeOrder([]byte(strings.Replace(noSub, `"price": 3.3333333333333335`, `"price": -3.33`, 1)))
+	if orderhub.ErrorCode(err) != orderhub.EInvalid || !strings.Contains(err.Error(), `line_items[0].price: -3.33 is negative`) {
+		t.Errorf("price fallback: err = %v", err)
+	}
+	// The refund, negative as WooCommerce lists it, still reads as 2.50.
+	o, err := NormalizeOrder([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqMoney(t, "refunded", o.Totals.Refunded, m(250, "EUR"))
 }

@@ -239,18 +239,24 @@ type pgConn interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// pgQuerier adapts a pgx pool or transaction to sqlcore.Querier.
+// pgQuerier adapts a pgx pool or transaction to sqlcore.Querier. Strings
+// go in and come out through the text encoding (see text.go), so that any
+// Go string survives PostgreSQL text.
 type pgQuerier struct{ c pgConn }
 
 func (q pgQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := q.c.Exec(ctx, query, args...)
+	tag, err := q.c.Exec(ctx, query, encodeArgs(query, args)...)
 	return tag.RowsAffected(), err
 }
 
 func (q pgQuerier) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
-	return q.c.Query(ctx, query, args...)
+	rows, err := q.c.Query(ctx, query, encodeArgs(query, args)...)
+	if err != nil {
+		return nil, err
+	}
+	return textRows{rows}, nil
 }
 
 func (q pgQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
-	return q.c.QueryRow(ctx, query, args...)
+	return textRow{q.c.QueryRow(ctx, query, encodeArgs(query, args)...)}
 }

@@ -126,7 +126,7 @@ func (c *Core) CreateOrder(ctx context.Context, p store.CreateOrderParams) (orde
 		for i, l := range o.Lines {
 			_, err := tc.q.Exec(ctx, tc.sql("InsertOrderLine"),
 				l.ID, o.ID, i, l.ExternalID, l.SKU, l.Name, l.ProductID, l.VariantID, l.Quantity, l.Cancelled,
-				l.UnitPrice.Amount, l.Discount.Amount, l.Tax.Amount, l.RequiresShp, mustJSON(nonNil(l.Properties)))
+				l.UnitPrice.Amount, l.Discount.Amount, l.Tax.Amount, l.RequiresShp, mustJSON(nonNil(l.Properties)), l.NoShippingReason)
 			if err != nil {
 				return tc.mapErr(err)
 			}
@@ -226,7 +226,7 @@ func (c *Core) loadLines(ctx context.Context, o *orderhub.Order) error {
 		var up, disc, tax int64
 		var props string
 		if err := rows.Scan(&l.ID, &l.ExternalID, &l.SKU, &l.Name, &l.ProductID, &l.VariantID, &l.Quantity, &l.Cancelled,
-			&up, &disc, &tax, &l.RequiresShp, &props); err != nil {
+			&up, &disc, &tax, &l.RequiresShp, &props, &l.NoShippingReason); err != nil {
 			return err
 		}
 		l.UnitPrice = orderhub.Money{Amount: up, Currency: o.Currency}

@@ -646,7 +646,7 @@ func (c *Core) overwritePlatformFields(ctx context.Context, cur, in orderhub.Ord
 		}
 		_, err := c.q.Exec(ctx, c.sql("InsertOrderLine"),
 			id, cur.ID, i, l.ExternalID, l.SKU, l.Name, l.ProductID, l.VariantID, l.Quantity, l.Cancelled,
-			l.UnitPrice.Amount, l.Discount.Amount, l.Tax.Amount, l.RequiresShp, mustJSON(nonNil(l.Properties)))
+			l.UnitPrice.Amount, l.Discount.Amount, l.Tax.Amount, l.RequiresShp, mustJSON(nonNil(l.Properties)), l.NoShippingReason)
 		if err != nil {
 			return c.mapErr(err)
 		}
@@ -664,7 +664,7 @@ func linesDiffer(a, b []orderhub.Line) bool {
 		if x.ExternalID != y.ExternalID || x.SKU != y.SKU || x.Name != y.Name || x.ProductID != y.ProductID ||
 			x.VariantID != y.VariantID || x.Quantity != y.Quantity || x.Cancelled != y.Cancelled ||
 			x.UnitPrice.Amount != y.UnitPrice.Amount || x.Discount.Amount != y.Discount.Amount ||
-			x.Tax.Amount != y.Tax.Amount || x.RequiresShp != y.RequiresShp ||
+			x.Tax.Amount != y.Tax.Amount || x.RequiresShp != y.RequiresShp || x.NoShippingReason != y.NoShippingReason ||
 			mustJSON(nonNil(x.Properties)) != mustJSON(nonNil(y.Properties)) {
 			return true
 		}

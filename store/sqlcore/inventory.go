@@ -404,7 +404,10 @@ func (c *Core) UpdateFulfillment(ctx context.Context, p store.UpdateFulfillmentP
 	return out, err
 }
 
-// CreateBackorder implements store.InventoryTx.
+// CreateBackorder implements store.InventoryTx. A backorder waits for a
+// restock of its SKU, so one without a SKU could never be filled: routing
+// holds such a line for the operator instead (routing.LinePlan.Held), and
+// the store refuses it here rather than keep a backorder nothing can fill.
 func (c *Core) CreateBackorder(ctx context.Context, b orderhub.Backorder) (orderhub.Backorder, error) {
 	if b.OrderID == "" || b.LineID == "" || b.SKU == "" || b.Quantity <= 0 {
 		return b, orderhub.Errorf(orderhub.EInvalid, "backorder needs an order, a line, a sku and a positive quantity")

@@ -122,6 +122,24 @@ func (v Value) Money(path, currency string, round bool) (orderhub.Money, error) 
 	return m, nil
 }
 
+// NonNegativeMoney reads an amount like Money and refuses a negative one,
+// for the prices, quantities' money, shipping charges and totals that a
+// platform never sends below zero: such an amount is corrupt, and storing
+// it would turn a later cancellation's refund into a charge. The error
+// names the field and the literal, e.g. `line_items[0].price: "-3000" is
+// negative`. Refunds and adjustments, which platforms do sign, are read
+// with Money.
+func (v Value) NonNegativeMoney(path, currency string, round bool) (orderhub.Money, error) {
+	m, err := v.Money(path, currency, round)
+	if err != nil {
+		return m, err
+	}
+	if m.Amount < 0 {
+		return orderhub.Money{}, Invalid("%s: %s is negative", path, v.Shown())
+	}
+	return m, nil
+}
+
 // Float reads a coordinate, which is geography and not money, from a JSON
 // number or numeric string. Absent, null or "" is nil.
 func (v Value) Float(path string) (*float64, error) {

@@ -22,8 +22,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 
 -- name: InsertOrderLine
 INSERT INTO order_lines (id, order_id, position, external_id, sku, name, product_id, variant_id,
-    quantity, cancelled, unit_price, discount, tax, requires_shipping, properties)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    quantity, cancelled, unit_price, discount, tax, requires_shipping, properties, no_shipping_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 
 -- name: GetOrder
 SELECT id, shop_id, platform, external_id, external_number, status, platform_status,
@@ -55,7 +55,7 @@ LIMIT $7
 
 -- name: ListOrderLines
 SELECT id, external_id, sku, name, product_id, variant_id, quantity, cancelled,
-    unit_price, discount, tax, requires_shipping, properties
+    unit_price, discount, tax, requires_shipping, properties, no_shipping_reason
 FROM order_lines WHERE order_id = $1 ORDER BY position
 
 -- name: GetOrderStatus
