@@ -54,6 +54,7 @@ type Tx interface {
 	AlertsTx
 	CallbacksTx
 	OutboxTx
+	SessionsTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
