@@ -113,6 +113,10 @@ type Server struct {
 	tplOnce sync.Once
 	tpl     *dashboard
 	tplErr  error
+
+	// heartbeat is how often a live stream pings (and checks that its
+	// session goes on); 25 s when 0.
+	heartbeat time.Duration
 }
 
 func (s *Server) now() time.Time {

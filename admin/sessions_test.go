@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/orderhub/orderhub"
 	"github.com/orderhub/orderhub/admin"
+	"github.com/orderhub/orderhub/admin/live"
 	"github.com/orderhub/orderhub/internal/redistest"
 	"github.com/orderhub/orderhub/ratelimit"
 	"github.com/orderhub/orderhub/store"
@@ -590,4 +592,35 @@ func TestBadCredentialsThrottledAcrossInstancesThroughRedis(t *testing.T) {
 	clock.Advance(time.Minute)
 	code, _, _ := bearer(t, instances[1].base, allToken, "")
 	require.Equal(t, http.StatusOK, code)
+}
+
+// TestLiveStreamEndsWithItsSession: an open event stream stops soon
+// after its session is revoked, rather than running on to its 10 minutes.
+func TestLiveStreamEndsWithItsSession(t *testing.T) {
+	t.Parallel()
+	w := newSignInWorld(t, sqliteStore(t), func(w *signInWorld) {
+		w.srv.Broker = live.NewBroker(nil)
+		admin.SetHeartbeat(w.srv, 20*time.Millisecond)
+	})
+	ops, watcher := newBrowser(t, w.base), newBrowser(t, w.base)
+	ops.signIn(allToken)
+	watcher.signIn(allToken)
+	req, err := http.NewRequest("GET", w.base+"/ui/events", nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := watcher.c.Do(req.WithContext(ctx))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	for i := 0; i < 4; i++ { // the stream is open and pinging
+		_, err := rd.ReadString('\n')
+		require.NoError(t, err)
+	}
+	id := currentSessionID(t, watcher)
+	r, _ := ops.post("/ui/sessions/"+id+"/revoke", url.Values{"csrf": {ops.csrf("/ui/sessions")}}, w.base)
+	require.Equal(t, http.StatusSeeOther, r.StatusCode)
+	_, err = io.ReadAll(rd)
+	require.NoError(t, err, "the stream ended on its own, before the test's deadline")
+	require.NoError(t, ctx.Err())
 }

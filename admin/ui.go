@@ -410,7 +410,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	heartbeat := time.NewTicker(25 * time.Second)
+	every := s.heartbeat
+	if every <= 0 {
+		every = 25 * time.Second
+	}
+	heartbeat := time.NewTicker(every)
 	defer heartbeat.Stop()
 	// Streams end now and then so that a shutting-down server is not held
 	// open; the browser reconnects on its own.
@@ -423,6 +427,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-maxAge.C:
 			return
 		case <-heartbeat.C:
+			// A stream ends soon after its session does (sign-out,
+			// revocation, expiry): it is checked at every heartbeat.
+			if _, err := s.Store.GetSession(r.Context(), sessionFrom(r.Context()).id, s.now()); orderhub.ErrorCode(err) == orderhub.ENotFound {
+				return
+			}
 			fmt.Fprint(w, ": ping\n\n")
 		case e, ok := <-ch:
 			if !ok {
