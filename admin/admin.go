@@ -253,7 +253,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // throttled answers a client that must wait: 429 with Retry-After.
 func (s *Server) throttled(w http.ResponseWriter, r *http.Request, client netip.Addr, wait time.Duration) {
 	secs := retryAfter(wait)
-	s.logger().WarnContext(r.Context(), "admin credentials throttled", "client", client.String(), "retry_after_s", secs)
+	s.logger().DebugContext(r.Context(), "admin credentials throttled", "client", client.String(), "retry_after_s", secs)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.fail(w, r, orderhub.Errorf(orderhub.ERateLimited, "too many failed attempts from this address: try again in %d s", secs))
 }

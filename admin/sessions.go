@@ -129,9 +129,15 @@ func (s *Server) throttleWait(ctx context.Context, client netip.Addr) time.Durat
 	return s.Throttle.Wait(ctx, throttleKey(client))
 }
 
+// throttleFail counts a failure. The failure that uses up an address's
+// allowance is logged once; the attempts refused after it are not, so a
+// flood of guesses does not flood the log.
 func (s *Server) throttleFail(ctx context.Context, client netip.Addr) {
-	if s.Throttle != nil {
-		s.Throttle.Fail(ctx, throttleKey(client))
+	if s.Throttle == nil {
+		return
+	}
+	if wait := s.Throttle.Fail(ctx, throttleKey(client)); wait > 0 {
+		s.logger().WarnContext(ctx, "admin credentials: too many failures; throttling the address", "client", client.String(), "retry_after_s", retryAfter(wait))
 	}
 }
 

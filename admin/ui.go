@@ -234,7 +234,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	client := s.clientAddr(r)
 	if wait := s.throttleWait(ctx, client); wait > 0 {
 		secs := retryAfter(wait)
-		s.logger().WarnContext(ctx, "dashboard sign-in throttled", "client", client.String(), "retry_after_s", secs)
+		s.logger().DebugContext(ctx, "dashboard sign-in throttled", "client", client.String(), "retry_after_s", secs)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.render(w, r, http.StatusTooManyRequests, "login", "Sign in", "", loginView{Next: next,
 			Error: fmt.Sprintf("Too many failed sign-ins from this address. Try again in %d seconds.", secs)})
