@@ -1,10 +1,12 @@
 // Package admin is orderhub's operator surface: the JSON admin API under
 // /api/v1 (documented in api/openapi.yaml) and the server-rendered web
-// dashboard under /ui. Every request carries an admin token scoped to
-// shops, as a bearer header for the API or a sign-in cookie for the
-// dashboard: a token never sees or changes another shop's orders,
-// inventory, backorders or dead letters, and what it may not see answers
-// 404, as if it did not exist.
+// dashboard under /ui. Every API request carries a named admin token
+// scoped to shops as a bearer header; the dashboard signs in with one and
+// then holds a server-side session (sessions.go), which is not a bearer
+// token. A token never sees or changes another shop's orders, inventory,
+// backorders or dead letters, what it may not see answers 404, as if it
+// did not exist, and what it changes is recorded with the token's name as
+// the actor. Failed credentials are throttled per client address.
 //
 // It must not hold business rules: it decodes requests, checks scope, calls
 // the store, the routing engine (for previews and simulations, which
@@ -17,10 +19,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +44,9 @@ import (
 // Token is one admin bearer token and the shops it may see; "*" is every
 // shop.
 type Token struct {
+	// Name is who the token is, recorded as the actor of what it does;
+	// "token-N" for the Nth token (from 1) when empty.
+	Name  string
 	Token string
 	Shops []string
 }
@@ -82,6 +91,21 @@ type Server struct {
 	// filter to tokens that see every shop.
 	Shops []string
 
+	// SessionIdle ends a dashboard session unused for this long, and
+	// SessionMaxAge ends it this long after sign-in; 8 hours and 7 days
+	// when 0.
+	SessionIdle, SessionMaxAge time.Duration
+	// Throttle counts failed sign-ins and bad bearer tokens per client
+	// address; nil throttles nothing.
+	Throttle Throttle
+	// TrustedProxies are the peers whose X-Forwarded-For (and
+	// X-Forwarded-Proto) are believed; none by default, so the client is
+	// the connection's peer.
+	TrustedProxies []netip.Prefix
+	// PublicURL is where operators reach orderhub; when it is https the
+	// session cookie is Secure even if TLS ends at a proxy.
+	PublicURL string
+
 	engineOnce sync.Once
 	engine     *routing.Engine
 	engineErr  error
@@ -89,6 +113,10 @@ type Server struct {
 	tplOnce sync.Once
 	tpl     *dashboard
 	tplErr  error
+
+	// heartbeat is how often a live stream pings (and checks that its
+	// session goes on); 25 s when 0.
+	heartbeat time.Duration
 }
 
 func (s *Server) now() time.Time {
@@ -117,10 +145,21 @@ func (s *Server) orderChanged(ctx context.Context, o orderhub.Order, note string
 	s.publish(ctx, live.Event{Type: live.OrderChanged, OrderID: o.ID, ShopID: o.ShopID, Status: string(o.Status), Note: note})
 }
 
-// Scope is what the caller's token may see.
+// Scope is what the caller's token may see, and who the token is.
 type Scope struct {
 	all   bool
 	shops []string
+	actor string
+}
+
+// Actor is the name of the token the scope comes from: the actor recorded
+// for what the caller does; "admin" when a caller that authenticated on its
+// own gave no name.
+func (s Scope) Actor() string {
+	if s.actor == "" {
+		return "admin"
+	}
+	return s.actor
 }
 
 // CanSee reports whether the scope includes shop.
@@ -154,9 +193,13 @@ func ScopeFrom(ctx context.Context) Scope {
 	return s
 }
 
+// apiBodyLimit caps every admin API request body.
+const apiBodyLimit = 1 << 20
+
 // Routes returns the /api/v1 handler.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
+	r.Use(capBody(apiBodyLimit))
 	r.Use(s.authenticate)
 	r.Get("/orders", s.listOrders)
 	r.Get("/orders/{id}", s.getOrder)
@@ -179,7 +222,9 @@ func (s *Server) Routes() http.Handler {
 }
 
 // authenticate checks the bearer token against every configured token in
-// constant time and puts the token's scope in the context.
+// constant time and puts the token's scope in the context. A client that
+// has sent too many bad tokens (or failed sign-ins) is answered 429 before
+// its token is even looked at, so a throttled guess learns nothing.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
@@ -189,43 +234,81 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.fail(w, r, orderhub.Errorf(orderhub.EUnauthorized, "missing bearer token: send Authorization: Bearer <token>"))
 			return
 		}
-		sc, ok := s.scopeOf(strings.TrimSpace(raw))
+		client := s.clientAddr(r)
+		if wait := s.throttleWait(r.Context(), client); wait > 0 {
+			s.throttled(w, r, client, wait)
+			return
+		}
+		tok, ok := s.tokenOf(strings.TrimSpace(raw))
 		if !ok {
+			s.throttleFail(r.Context(), client)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orderhub", error="invalid_token"`)
 			s.fail(w, r, orderhub.Errorf(orderhub.EUnauthorized, "bearer token is not valid"))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithScope(r.Context(), sc)))
+		next.ServeHTTP(w, r.WithContext(WithScope(r.Context(), scopeOf(tok))))
 	})
 }
 
-// scopeOf checks token against every configured token in constant time
-// and returns its scope.
-func (s *Server) scopeOf(token string) (Scope, bool) {
-	if token == "" {
-		return Scope{}, false
+// throttled answers a client that must wait: 429 with Retry-After.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request, client netip.Addr, wait time.Duration) {
+	secs := retryAfter(wait)
+	s.logger().DebugContext(r.Context(), "admin credentials throttled", "client", client.String(), "retry_after_s", secs)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.fail(w, r, orderhub.Errorf(orderhub.ERateLimited, "too many failed attempts from this address: try again in %d s", secs))
+}
+
+// tokenOf checks raw against every configured token in constant time and
+// returns the one it is, with its name filled in.
+func (s *Server) tokenOf(raw string) (Token, bool) {
+	if raw == "" {
+		return Token{}, false
 	}
-	got := sha256.Sum256([]byte(token))
-	var match *Token
+	got := sha256.Sum256([]byte(raw))
+	match := -1
 	for i := range s.Tokens {
 		want := sha256.Sum256([]byte(s.Tokens[i].Token))
-		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && match == nil && s.Tokens[i].Token != "" {
-			match = &s.Tokens[i]
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && match < 0 && s.Tokens[i].Token != "" {
+			match = i
 		}
 	}
-	if match == nil {
-		return Scope{}, false
+	if match < 0 {
+		return Token{}, false
 	}
-	sc := Scope{}
-	for _, shop := range match.Shops {
+	return s.token(match), true
+}
+
+// token returns the ith configured token with its name filled in.
+func (s *Server) token(i int) Token {
+	t := s.Tokens[i]
+	if strings.TrimSpace(t.Name) == "" {
+		t.Name = fmt.Sprintf("token-%d", i+1)
+	}
+	return t
+}
+
+// tokenNamed returns the configured token with the given name.
+func (s *Server) tokenNamed(name string) (Token, bool) {
+	for i := range s.Tokens {
+		if t := s.token(i); t.Name == name && t.Token != "" {
+			return t, true
+		}
+	}
+	return Token{}, false
+}
+
+// scopeOf returns what a token may see.
+func scopeOf(t Token) Scope {
+	sc := Scope{actor: t.Name}
+	for _, shop := range t.Shops {
 		if shop == "*" {
 			sc.all = true
 		}
 	}
 	if !sc.all {
-		sc.shops = append([]string{}, match.Shops...)
+		sc.shops = append([]string{}, t.Shops...)
 	}
-	return sc, true
+	return sc
 }
 
 // WithScope returns ctx carrying sc, for callers that authenticate on
@@ -243,13 +326,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are
-// errors that say what is wrong.
+// errors that say what is wrong, and a body over the cap is too large.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, apiBodyLimit))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		if err == io.EOF {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return orderhub.Errorf(orderhub.ETooLarge, "request body is over %d bytes", tooLarge.Limit)
+		case err == io.EOF:
 			return orderhub.Errorf(orderhub.EInvalid, "request body is empty; expected JSON")
 		}
 		return orderhub.Errorf(orderhub.EInvalid, "request body: %v", err)
@@ -424,7 +511,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 
 type transitionRequest struct {
 	To    string `json:"to"`
-	Actor string `json:"actor"`
+	Actor string `json:"actor"` // accepted, ignored: the actor is the token's name
 	Note  string `json:"note"`
 }
 
@@ -439,16 +526,14 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "to: %v", orderhub.ErrorMessage(err)))
 		return
 	}
-	if strings.TrimSpace(req.Actor) == "" {
-		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "actor: is required (who is making this change)"))
-		return
-	}
 	id := chi.URLParam(r, "id")
 	if _, err := OrderInScope(r.Context(), s.Store, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	o, ev, err := s.Store.TransitionOrder(r.Context(), store.TransitionParams{OrderID: id, To: to, Actor: req.Actor, Note: req.Note})
+	// The actor is the token's name; the request's own actor field is
+	// accepted for older clients and not believed.
+	o, ev, err := s.Store.TransitionOrder(r.Context(), store.TransitionParams{OrderID: id, To: to, Actor: ScopeFrom(r.Context()).Actor(), Note: req.Note})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -458,7 +543,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
 }
 
 type noteRequest struct {
-	Actor string `json:"actor"`
+	Actor string `json:"actor"` // accepted, ignored: the actor is the token's name
 	Note  string `json:"note"`
 }
 
@@ -468,8 +553,8 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Note) == "" || strings.TrimSpace(req.Actor) == "" {
-		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "actor and note are required"))
+	if strings.TrimSpace(req.Note) == "" {
+		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "note: is required"))
 		return
 	}
 	id := chi.URLParam(r, "id")
@@ -478,7 +563,7 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ev, err := s.Store.AddEvent(r.Context(), orderhub.OrderEvent{OrderID: id, Kind: orderhub.EventNote, Actor: req.Actor, Note: req.Note})
+	ev, err := s.Store.AddEvent(r.Context(), orderhub.OrderEvent{OrderID: id, Kind: orderhub.EventNote, Actor: ScopeFrom(r.Context()).Actor(), Note: req.Note})
 	if err != nil {
 		s.fail(w, r, err)
 		return

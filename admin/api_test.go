@@ -190,7 +190,7 @@ func worldSetup(t *testing.T) *world {
 	w.srv = &admin.Server{Store: st, Allocator: alloc, Now: clock, Suppliers: []orderhub.Supplier{dropco}, Rules: rules(),
 		Locations: map[string]orderhub.Location{"nyc": nyc, "chi": chi_, "la-3pl": la},
 		Jobs:      admin.RiverJobs[*sql.Tx]{Client: st.Queue().(sqlcore.RiverQueue[*sql.Tx]).Client},
-		Tokens:    []admin.Token{{Token: allToken, Shops: []string{"*"}}, {Token: shopAToken, Shops: []string{"shop-a"}}}}
+		Tokens:    []admin.Token{{Name: "ops", Token: allToken, Shops: []string{"*"}}, {Name: "shop-a-staff", Token: shopAToken, Shops: []string{"shop-a"}}}}
 	ts := httptest.NewServer(w.srv.Routes())
 	t.Cleanup(ts.Close)
 	w.url = ts.URL

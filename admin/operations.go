@@ -162,7 +162,7 @@ func (s *Server) stockChanged(ctx context.Context, l orderhub.StockLevel, fills 
 type setStockRequest struct {
 	OnHand *int64 `json:"on_hand"`
 	Reason string `json:"reason"`
-	Actor  string `json:"actor"`
+	Actor  string `json:"actor"` // accepted, ignored: the actor is the token's name
 }
 
 // SetInventory sets a location's on-hand count of a SKU for a caller that
@@ -217,7 +217,7 @@ func (s *Server) setInventory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "on_hand: is required"))
 		return
 	}
-	l, fills, err := s.SetInventory(r.Context(), store.SetStockParams{LocationID: loc, SKU: sku, OnHand: *req.OnHand, Reason: req.Reason, Actor: req.Actor})
+	l, fills, err := s.SetInventory(r.Context(), store.SetStockParams{LocationID: loc, SKU: sku, OnHand: *req.OnHand, Reason: req.Reason, Actor: ScopeFrom(r.Context()).Actor()})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -228,7 +228,7 @@ func (s *Server) setInventory(w http.ResponseWriter, r *http.Request) {
 type adjustRequest struct {
 	Delta  *int64 `json:"delta"`
 	Reason string `json:"reason"`
-	Actor  string `json:"actor"`
+	Actor  string `json:"actor"` // accepted, ignored: the actor is the token's name
 }
 
 func (s *Server) adjustInventory(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +246,7 @@ func (s *Server) adjustInventory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, orderhub.Errorf(orderhub.EInvalid, "delta: is required and must not be zero"))
 		return
 	}
-	l, fills, err := s.AdjustInventory(r.Context(), store.AdjustStockParams{LocationID: loc, SKU: sku, Delta: *req.Delta, Reason: req.Reason, Actor: req.Actor})
+	l, fills, err := s.AdjustInventory(r.Context(), store.AdjustStockParams{LocationID: loc, SKU: sku, Delta: *req.Delta, Reason: req.Reason, Actor: ScopeFrom(r.Context()).Actor()})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -287,11 +287,11 @@ func (s *Server) listBackorders(w http.ResponseWriter, r *http.Request) {
 
 type decisionRequest struct {
 	Decision string `json:"decision"`
-	Actor    string `json:"actor"`
+	Actor    string `json:"actor"` // accepted, ignored: the actor is the token's name
 }
 
 // DecideBackorder records a customer's decision on a backorder in the
-// caller's scope.
+// caller's scope; actor is who recorded it ("customer" when empty).
 func (s *Server) DecideBackorder(ctx context.Context, id string, d allocator.Decision, actor string) (orderhub.Backorder, *allocator.Refund, error) {
 	if d != allocator.DecisionWait && d != allocator.DecisionCancel {
 		return orderhub.Backorder{}, nil, orderhub.Errorf(orderhub.EInvalid, "decision: %q is not one of wait, cancel", d)
@@ -320,7 +320,7 @@ func (s *Server) decideBackorder(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, refund, err := s.DecideBackorder(r.Context(), chi.URLParam(r, "id"), allocator.Decision(req.Decision), req.Actor)
+	b, refund, err := s.DecideBackorder(r.Context(), chi.URLParam(r, "id"), allocator.Decision(req.Decision), ScopeFrom(r.Context()).Actor())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -331,7 +331,7 @@ func (s *Server) decideBackorder(w http.ResponseWriter, r *http.Request) {
 type cancelRequest struct {
 	Lines  []allocator.LineQuantity `json:"lines"`
 	Reason string                   `json:"reason"`
-	Actor  string                   `json:"actor"`
+	Actor  string                   `json:"actor"` // accepted, ignored: the actor is the token's name
 }
 
 func (s *Server) cancelLines(w http.ResponseWriter, r *http.Request) {
@@ -346,7 +346,7 @@ func (s *Server) cancelLines(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	refund, err := s.Allocator.Cancel(r.Context(), allocator.CancelRequest{OrderID: id, Lines: req.Lines, Reason: req.Reason, Actor: req.Actor})
+	refund, err := s.Allocator.Cancel(r.Context(), allocator.CancelRequest{OrderID: id, Lines: req.Lines, Reason: req.Reason, Actor: ScopeFrom(r.Context()).Actor()})
 	if err != nil {
 		s.fail(w, r, err)
 		return

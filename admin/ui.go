@@ -2,11 +2,8 @@ package admin
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -14,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,15 +24,11 @@ import (
 // UIPrefix is where the dashboard is mounted; its links are absolute.
 const UIPrefix = "/ui"
 
-// sessionCookie holds the admin token the operator signed in with. It is
-// HttpOnly, so page scripts cannot read it, and SameSite=Strict, so no
-// other site's page can make the browser send it.
-const sessionCookie = "orderhub_session"
+// sessionCookieName is the cookie that holds a dashboard session's secret
+// (sessions.go): never an admin token, and no use to the API.
+const sessionCookieName = "orderhub_session"
 
 const flashCookie = "orderhub_flash"
-
-// sessionTTL is how long a sign-in lasts.
-const sessionTTL = 12 * time.Hour
 
 //go:embed templates/*.html
 var templateFS embed.FS
@@ -44,25 +38,16 @@ var staticFS embed.FS
 
 type uiKey struct{}
 
-// uiSession is what a signed-in request carries.
+// uiSession is what a signed-in request carries: its session's id and
+// CSRF token.
 type uiSession struct {
+	id   string
 	csrf string
 }
 
 func sessionFrom(ctx context.Context) uiSession {
 	s, _ := ctx.Value(uiKey{}).(uiSession)
 	return s
-}
-
-// csrfToken derives the per-session CSRF token from the session's admin
-// token: forms carry it in a hidden field, and only a page this server
-// rendered for the session knows it. It needs no storage, so it works on
-// every instance.
-func csrfToken(sessionToken string) string {
-	key := sha256.Sum256([]byte("orderhub csrf key\x00" + sessionToken))
-	m := hmac.New(sha256.New, key[:])
-	m.Write([]byte("orderhub-dashboard-forms"))
-	return hex.EncodeToString(m.Sum(nil))
 }
 
 // dashboard is the parsed templates, built once per Server.
@@ -103,6 +88,7 @@ func parseTemplates() (*dashboard, error) {
 func (s *Server) UI() http.Handler {
 	r := chi.NewRouter()
 	r.Use(securityHeaders)
+	r.Use(s.forms)
 	static, _ := fs.Sub(staticFS, "static")
 	r.Handle("/static/*", http.StripPrefix(UIPrefix+"/static/", cacheStatic(http.FileServer(http.FS(static)))))
 	r.Get("/login", s.loginPage)
@@ -124,6 +110,8 @@ func (s *Server) UI() http.Handler {
 		r.Get("/dead-letters", s.deadLettersPage)
 		r.Post("/dead-letters/{id}/replay", s.replayPost)
 		r.Get("/routing", s.routingPage)
+		r.Get("/sessions", s.sessionsPage)
+		r.Post("/sessions/{id}/revoke", s.revokePost)
 		r.Get("/events", s.events)
 		if s.JobsUI != nil {
 			r.Handle("/jobs", s.jobsUI())
@@ -179,41 +167,40 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-func secureRequest(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
+// secureRequest reports whether the request came over TLS, for the
+// flash cookie.
+func secureRequest(r *http.Request) bool { return r.TLS != nil }
 
-// requireSession authenticates the session cookie, puts its scope in the
-// context, and checks the CSRF token of every POST.
+// requireSession authenticates the session cookie against the sessions on
+// the server, puts the session's scope in the context, and checks the
+// session's own CSRF token on every POST.
 func (s *Server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
-		var sc Scope
-		ok := false
-		if err == nil {
-			sc, ok = s.scopeOf(c.Value)
-		}
-		if !ok {
+		sess, tok, err := s.sessionOf(r)
+		if orderhub.ErrorCode(err) == orderhub.EUnauthorized {
 			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, UIPrefix+"/events") {
 				http.Redirect(w, r, UIPrefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.renderError(w, r, orderhub.Errorf(orderhub.EUnauthorized, "sign in first"))
+			s.renderError(w, r, err)
+			return
+		} else if err != nil {
+			s.renderError(w, r, err)
 			return
 		}
-		sess := uiSession{csrf: csrfToken(c.Value)}
+		sc := scopeOf(tok)
+		ui := uiSession{id: sess.ID, csrf: sess.CSRF}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			// The River UI posts JSON from its own scripts: it gets the
 			// same-origin check and the SameSite cookie, not our form token.
 			jobs := strings.HasPrefix(r.URL.Path, UIPrefix+"/jobs/")
-			if !sameOrigin(r) || (!jobs && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.csrf)) != 1) {
-				w.WriteHeader(http.StatusForbidden)
+			if !sameOrigin(r) || (!jobs && subtle.ConstantTimeCompare([]byte(formValue(r, "csrf")), []byte(ui.csrf)) != 1) {
 				s.render(w, r.WithContext(WithScope(r.Context(), sc)), http.StatusForbidden, "error", "Not allowed", "",
 					errorView{Code: "forbidden", Message: "This form has expired or did not come from this dashboard. Reload the page and try again."})
 				return
 			}
 		}
-		ctx := WithScope(context.WithValue(r.Context(), uiKey{}, sess), sc)
+		ctx := WithScope(context.WithValue(r.Context(), uiKey{}, ui), sc)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -234,25 +221,55 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", "Sign in", "", loginView{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
+// login signs a token in. A client that has failed too often is answered
+// 429 with Retry-After before its token is looked at; each wrong token
+// counts against its address, as a bad bearer token does.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		s.render(w, r, http.StatusForbidden, "login", "Sign in", "", loginView{Error: "Sign in from this dashboard's own page."})
 		return
 	}
-	token := strings.TrimSpace(r.PostFormValue("token"))
-	next := safeNext(r.PostFormValue("next"))
-	if _, ok := s.scopeOf(token); !ok {
-		s.logger().WarnContext(r.Context(), "dashboard sign-in refused", "remote", r.RemoteAddr)
+	ctx := r.Context()
+	next := safeNext(formValue(r, "next"))
+	client := s.clientAddr(r)
+	if wait := s.throttleWait(ctx, client); wait > 0 {
+		secs := retryAfter(wait)
+		s.logger().DebugContext(ctx, "dashboard sign-in throttled", "client", client.String(), "retry_after_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.render(w, r, http.StatusTooManyRequests, "login", "Sign in", "", loginView{Next: next,
+			Error: fmt.Sprintf("Too many failed sign-ins from this address. Try again in %d seconds.", secs)})
+		return
+	}
+	tok, ok := s.tokenOf(strings.TrimSpace(formValue(r, "token")))
+	if !ok {
+		s.throttleFail(ctx, client)
+		s.logger().WarnContext(ctx, "dashboard sign-in refused", "client", client.String())
 		s.render(w, r, http.StatusUnauthorized, "login", "Sign in", "", loginView{Next: next, Error: "That token is not valid. Use one of the admin tokens from the config."})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: UIPrefix, HttpOnly: true, Secure: secureRequest(r),
-		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
+	// A session the browser already had ends: a sign-in always starts a
+	// new one, so a planted cookie is never promoted.
+	if old, _, err := s.sessionOf(r); err == nil {
+		_ = s.Store.DeleteSession(ctx, old.ID)
+	}
+	c, err := s.startSession(ctx, r, tok)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.logger().InfoContext(ctx, "dashboard sign-in", "token", tok.Name, "client", client.String())
+	http.SetCookie(w, c)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// logout ends the session on the server, so the cookie is worthless even
+// if a copy of it survives.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: UIPrefix, HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	if err := s.Store.DeleteSession(r.Context(), sessionFrom(r.Context()).id); err != nil && orderhub.ErrorCode(err) != orderhub.ENotFound {
+		s.renderError(w, r, err)
+		return
+	}
+	http.SetCookie(w, s.sessionCookie(r, "", -1))
 	http.Redirect(w, r, UIPrefix+"/login", http.StatusSeeOther)
 }
 
@@ -287,6 +304,7 @@ type pageView struct {
 	SignedIn   bool
 	AllShops   bool
 	ScopeLabel string
+	Actor      string // the signed-in token's name
 	CSRF       string
 	StuckCount int
 	StuckMore  bool
@@ -327,6 +345,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			pv.ScopeLabel = strings.Join(sc.shops, ", ")
 		}
 		pv.CSRF = sessionFrom(ctx).csrf
+		pv.Actor = sc.Actor()
 		pv.JobsUI = s.JobsUI != nil && sc.all
 		pv.Flash = takeFlash(w, r)
 		pv.StuckCount, pv.StuckMore = s.stuckCount(ctx)
@@ -344,6 +363,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(buf.String()))
+}
+
+// renderStatus shows an error page with a status of its own.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	s.render(w, r, status, "error", http.StatusText(status), "", errorView{Code: code, Message: message})
 }
 
 // renderError shows an error page with the status its code maps to.
@@ -386,7 +410,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	heartbeat := time.NewTicker(25 * time.Second)
+	every := s.heartbeat
+	if every <= 0 {
+		every = 25 * time.Second
+	}
+	heartbeat := time.NewTicker(every)
 	defer heartbeat.Stop()
 	// Streams end now and then so that a shutting-down server is not held
 	// open; the browser reconnects on its own.
@@ -399,6 +427,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-maxAge.C:
 			return
 		case <-heartbeat.C:
+			// A stream ends soon after its session does (sign-out,
+			// revocation, expiry): it is checked at every heartbeat.
+			if _, err := s.Store.GetSession(r.Context(), sessionFrom(r.Context()).id, s.now()); orderhub.ErrorCode(err) == orderhub.ENotFound {
+				return
+			}
 			fmt.Fprint(w, ": ping\n\n")
 		case e, ok := <-ch:
 			if !ok {

@@ -325,11 +325,9 @@ func (s *Server) notePost(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	actor := strings.TrimSpace(r.PostFormValue("actor"))
-	if actor == "" {
-		actor = "dashboard"
-	}
+	note := strings.TrimSpace(formValue(r, "note"))
+	// The actor is the session's token, never a name typed into the form.
+	actor := ScopeFrom(ctx).Actor()
 	if note == "" {
 		setFlash(w, r, "Write a note first.")
 	} else if _, err := s.Store.AddEvent(ctx, orderhub.OrderEvent{OrderID: id, Kind: orderhub.EventNote, Actor: actor, Note: note}); err != nil {
@@ -397,11 +395,11 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) inventoryPost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	loc := strings.TrimSpace(r.PostFormValue("location"))
-	sku := strings.TrimSpace(r.PostFormValue("sku"))
-	mode := r.PostFormValue("mode")
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	n, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("quantity")), 10, 64)
+	loc := strings.TrimSpace(formValue(r, "location"))
+	sku := strings.TrimSpace(formValue(r, "sku"))
+	mode := formValue(r, "mode")
+	reason := strings.TrimSpace(formValue(r, "reason"))
+	n, perr := strconv.ParseInt(strings.TrimSpace(formValue(r, "quantity")), 10, 64)
 	back := UIPrefix + "/inventory"
 	if sku == "" || perr != nil {
 		setFlash(w, r, "Give a SKU and a whole number.")
@@ -414,9 +412,9 @@ func (s *Server) inventoryPost(w http.ResponseWriter, r *http.Request) {
 		err   error
 	)
 	if mode == "set" {
-		l, fills, err = s.SetInventory(ctx, store.SetStockParams{LocationID: loc, SKU: sku, OnHand: n, Reason: reason, Actor: "dashboard"})
+		l, fills, err = s.SetInventory(ctx, store.SetStockParams{LocationID: loc, SKU: sku, OnHand: n, Reason: reason, Actor: ScopeFrom(ctx).Actor()})
 	} else {
-		l, fills, err = s.AdjustInventory(ctx, store.AdjustStockParams{LocationID: loc, SKU: sku, Delta: n, Reason: reason, Actor: "dashboard"})
+		l, fills, err = s.AdjustInventory(ctx, store.AdjustStockParams{LocationID: loc, SKU: sku, Delta: n, Reason: reason, Actor: ScopeFrom(ctx).Actor()})
 	}
 	switch orderhub.ErrorCode(err) {
 	case "":
@@ -490,8 +488,8 @@ func (s *Server) backordersPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) decisionPost(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	d := allocator.Decision(r.PostFormValue("decision"))
-	b, refund, err := s.DecideBackorder(r.Context(), id, d, "dashboard")
+	d := allocator.Decision(formValue(r, "decision"))
+	b, refund, err := s.DecideBackorder(r.Context(), id, d, ScopeFrom(r.Context()).Actor())
 	switch orderhub.ErrorCode(err) {
 	case "":
 		msg := fmt.Sprintf("Backorder of %d × %s: the customer waits.", b.Remaining(), b.SKU)
@@ -505,7 +503,7 @@ func (s *Server) decisionPost(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	back := r.PostFormValue("back")
+	back := formValue(r, "back")
 	if !strings.HasPrefix(back, UIPrefix+"/") || strings.HasPrefix(back, "//") {
 		back = UIPrefix + "/backorders"
 	}

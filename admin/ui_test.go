@@ -229,7 +229,7 @@ func TestDashboardForms(t *testing.T) {
 	require.NoError(t, err)
 	last := evs[len(evs)-1]
 	require.Equal(t, orderhub.EventNote, last.Kind)
-	require.Equal(t, "sam", last.Actor)
+	require.Equal(t, "ops", last.Actor, "the note is recorded as the session's token, not the name typed in")
 	require.Equal(t, "customer called about the tee", last.Note)
 
 	resp, _ = b.post("/ui/dead-letters/receipt-"+w.receiptB+"/replay", url.Values{"csrf": {token}}, base)

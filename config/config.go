@@ -97,17 +97,53 @@ type Config struct {
 	emptyRefs map[string][]string
 }
 
-// Admin configures the admin API.
+// Admin configures the admin API and the dashboard's sign-in.
 type Admin struct {
-	Tokens []AdminToken `yaml:"tokens"`
+	Tokens  []AdminToken `yaml:"tokens"`
+	Session AdminSession `yaml:"session"`
+	// Throttle slows down guessing of admin tokens, per client address.
+	Throttle AdminThrottle `yaml:"throttle"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
+	// whose X-Forwarded-For names the client. Empty, the default, trusts
+	// no header: the client is the connection's peer.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // AdminToken is one bearer token of the admin API and the shops it may
 // see. Shops is a list of shop ids, or ["*"] for every shop.
 type AdminToken struct {
+	// Name is who the token is: the actor recorded in the audit trail for
+	// everything done with it, through the API or a dashboard sign-in.
+	// Unique; "token-N" for the Nth token (from 1) when not given.
+	Name  string   `yaml:"name"`
 	Token string   `yaml:"token"`
 	Shops []string `yaml:"shops"`
 }
+
+// AdminSession is how long a dashboard sign-in lasts on the server.
+type AdminSession struct {
+	// IdleTimeout ends a session unused for this long.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxAge ends a session this long after sign-in, however busy.
+	MaxAge time.Duration `yaml:"max_age"`
+}
+
+// AdminThrottle is how many failed sign-ins and bad bearer tokens a client
+// address may send: Failures in a row, then one more every
+// Window/Failures; an address that stops failing is forgiven within Window.
+// Past it, attempts are answered 429 with Retry-After.
+type AdminThrottle struct {
+	Failures int           `yaml:"failures"`
+	Window   time.Duration `yaml:"window"`
+}
+
+// Admin defaults.
+const (
+	DefaultSessionIdleTimeout = 8 * time.Hour
+	DefaultSessionMaxAge      = 7 * 24 * time.Hour
+	DefaultThrottleFailures   = 10
+	DefaultThrottleWindow     = 15 * time.Minute
+)
 
 // AllShops reports whether the token may see every shop.
 func (t AdminToken) AllShops() bool {
@@ -343,6 +379,10 @@ func Default() Config {
 			Dropship:       true,
 			Backorders:     BackordersNotify,
 		},
+		Admin: Admin{
+			Session:  AdminSession{IdleTimeout: DefaultSessionIdleTimeout, MaxAge: DefaultSessionMaxAge},
+			Throttle: AdminThrottle{Failures: DefaultThrottleFailures, Window: DefaultThrottleWindow},
+		},
 		Alerts:    Alerts{StuckAfter: 24 * time.Hour},
 		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20, MaxInFlightBytes: 64 << 20},
 		Reconcile: Reconcile{Interval: 15 * time.Minute},
@@ -354,6 +394,11 @@ func Default() Config {
 // fillItemDefaults sets the defaults of list items, which Default cannot
 // hold: API versions, API base URLs, currencies and auth modes.
 func (c *Config) fillItemDefaults() {
+	for i := range c.Admin.Tokens {
+		if t := &c.Admin.Tokens[i]; strings.TrimSpace(t.Name) == "" {
+			t.Name = DefaultTokenName(i)
+		}
+	}
 	for i := range c.Shops {
 		s := &c.Shops[i]
 		if s.Platform == PlatformShopify && s.APIVersion == "" {
@@ -400,6 +445,20 @@ func (c *Config) fillItemDefaults() {
 			}
 		}
 	}
+}
+
+// DefaultTokenName is the name of admin.tokens[i] when it has none:
+// "token-1" for the first. It follows the token's place in the list, so
+// give tokens names before reordering them.
+func DefaultTokenName(i int) string { return fmt.Sprintf("token-%d", i+1) }
+
+// TokenName returns the name of admin.tokens[i]: its own, or
+// DefaultTokenName(i) when it has none.
+func (a Admin) TokenName(i int) string {
+	if n := strings.TrimSpace(a.Tokens[i].Name); n != "" {
+		return n
+	}
+	return DefaultTokenName(i)
 }
 
 // Shop returns the shop with id.

@@ -358,6 +358,19 @@ func TestValidateErrors(t *testing.T) {
 		{"duplicate admin token", func(c *config.Config) {
 			c.Admin.Tokens = append(c.Admin.Tokens, config.AdminToken{Token: c.Admin.Tokens[0].Token, Shops: []string{"acme-woo"}})
 		}, []string{`admin.tokens[1].token: is the same as admin.tokens[0].token`}, "demo-admin-token"},
+		{"duplicate admin token name", func(c *config.Config) {
+			c.Admin.Tokens = append(c.Admin.Tokens, config.AdminToken{Name: "token-1", Token: "another-admin-token-0123", Shops: []string{"acme-woo"}})
+		}, []string{`admin.tokens[1].name: "token-1" is the name of admin.tokens[0] too`}, ""},
+		{"admin token name characters", func(c *config.Config) { c.Admin.Tokens[0].Name = "night shift" },
+			[]string{`admin.tokens[0].name: "night shift" must be made of letters, digits`}, ""},
+		{"session timeouts", func(c *config.Config) {
+			c.Admin.Session = config.AdminSession{IdleTimeout: 30 * time.Second, MaxAge: 10 * time.Second}
+		},
+			[]string{`admin.session.idle_timeout: 30s must be at least 1m`, `admin.session.max_age: 10s must be at least admin.session.idle_timeout`}, ""},
+		{"throttle", func(c *config.Config) { c.Admin.Throttle = config.AdminThrottle{} },
+			[]string{`admin.throttle.failures: 0 must be at least 1`, `admin.throttle.window: 0s must be at least 1s`}, ""},
+		{"trusted proxies", func(c *config.Config) { c.Admin.TrustedProxies = []string{"10.0.0.0/8", "::1", "proxy.internal"} },
+			[]string{`admin.trusted_proxies[2]: "proxy.internal" is not an IP address or a CIDR`}, ""},
 		{"admin token shop", func(c *config.Config) { c.Admin.Tokens[0].Shops = []string{"acme-shopify", "nope"} },
 			[]string{`admin.tokens[0].shops[1]: "nope" is not a shop id`}, ""},
 		{"admin token without shops", func(c *config.Config) { c.Admin.Tokens[0].Shops = nil },
@@ -507,11 +520,19 @@ func TestParseDefaults(t *testing.T) {
 		!d.Routing.AllowLineSplit || !d.Routing.Dropship || d.Routing.Backorders != "notify" ||
 		d.Alerts.StuckAfter != 24*time.Hour || d.Webhooks.MaxBodyBytes != 5<<20 ||
 		d.Reconcile.Interval != 15*time.Minute || d.Notifications.SMTP.Port != 587 ||
-		d.Notifications.LinkTTL != 720*time.Hour || d.Notifications.PreviousKeyFor != 0 {
+		d.Notifications.LinkTTL != 720*time.Hour || d.Notifications.PreviousKeyFor != 0 ||
+		d.Admin.Session != (config.AdminSession{IdleTimeout: 8 * time.Hour, MaxAge: 7 * 24 * time.Hour}) ||
+		d.Admin.Throttle != (config.AdminThrottle{Failures: 10, Window: 15 * time.Minute}) || d.Admin.TrustedProxies != nil {
 		t.Errorf("Default() = %s", d)
 	}
 
 	src := `
+admin:
+  tokens:
+    - {token: first-admin-token-0123, shops: ["*"]}
+    - {name: warehouse, token: second-admin-token-0123, shops: [w]}
+    - {token: third-admin-token-01234, shops: [s]}
+  session: {idle_timeout: 30m}
 alerts: {stuck_after: 2h30m}
 reconcile: {interval: "90s"}
 notifications: {link_ttl: 168h, previous_key_for: 24h}
@@ -539,6 +560,10 @@ suppliers:
 		name      string
 		got, want any
 	}{
+		{"token names", []string{c.Admin.Tokens[0].Name, c.Admin.Tokens[1].Name, c.Admin.Tokens[2].Name}, []string{"token-1", "warehouse", "token-3"}},
+		{"session idle", c.Admin.Session.IdleTimeout, 30 * time.Minute},
+		{"session max age default kept", c.Admin.Session.MaxAge, 7 * 24 * time.Hour},
+		{"throttle default kept", c.Admin.Throttle, config.AdminThrottle{Failures: 10, Window: 15 * time.Minute}},
 		{"stuck_after", c.Alerts.StuckAfter, 150 * time.Minute},
 		{"alerts.webhook_url kept", c.Alerts.WebhookURL, ""},
 		{"reconcile", c.Reconcile.Interval, 90 * time.Second},
@@ -840,6 +865,9 @@ func TestLookups(t *testing.T) {
 	tok := c.Admin.Tokens[0]
 	if !tok.AllShops() || !tok.CanSee("anything") {
 		t.Error("a * token must see every shop")
+	}
+	if tok.Name != "token-1" || c.Admin.TokenName(0) != "token-1" {
+		t.Errorf("the example's unnamed token is named %q, want token-1", tok.Name)
 	}
 	scoped := config.AdminToken{Shops: []string{"acme-woo"}}
 	if scoped.AllShops() || !scoped.CanSee("acme-woo") || scoped.CanSee("acme-bc") {

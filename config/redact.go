@@ -103,9 +103,10 @@ func (c Config) Redacted() Config {
 	out.emptyRefs = nil
 	out.Database = redactURL(c.Database)
 	out.Redis = redactURL(c.Redis)
+	out.Admin.TrustedProxies = append([]string(nil), c.Admin.TrustedProxies...)
 	out.Admin.Tokens = make([]AdminToken, len(c.Admin.Tokens))
 	for i, t := range c.Admin.Tokens {
-		out.Admin.Tokens[i] = AdminToken{Token: redact(t.Token), Shops: append([]string(nil), t.Shops...)}
+		out.Admin.Tokens[i] = AdminToken{Name: t.Name, Token: redact(t.Token), Shops: append([]string(nil), t.Shops...)}
 	}
 	out.Shops = make([]Shop, len(c.Shops))
 	for i, s := range c.Shops {

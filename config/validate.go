@@ -94,6 +94,7 @@ func (c Config) Validate() error {
 		shopIDs[s.ID] = true
 	}
 	v.admin(shopIDs)
+	v.adminSignIn()
 	v.shops()
 	v.httpURL("public_url", c.PublicURL, false)
 	providers := v.providers()
@@ -257,8 +258,16 @@ func (v *validator) stores() {
 
 func (v *validator) admin(shopIDs map[string]bool) {
 	seen := make(map[string]int)
+	names := make(map[string]int)
 	for i, t := range v.c.Admin.Tokens {
 		p := fmt.Sprintf("admin.tokens[%d]", i)
+		if name := v.c.Admin.TokenName(i); v.tokenName(p+".name", name) {
+			if j, dup := names[name]; dup {
+				v.add(p+".name", name, fmt.Sprintf("is the name of admin.tokens[%d] too; names must be unique (a token without a name is token-N, N its place from 1)", j))
+			} else {
+				names[name] = i
+			}
+		}
 		if v.required(p+".token", t.Token) {
 			if len(t.Token) < 16 {
 				v.add(p+".token", nil, "must be at least 16 characters")
@@ -276,6 +285,45 @@ func (v *validator) admin(shopIDs map[string]bool) {
 			if s != "*" && !shopIDs[s] {
 				v.add(fmt.Sprintf("%s.shops[%d]", p, j), s, `is not a shop id (nor "*")`)
 			}
+		}
+	}
+}
+
+// tokenName checks an admin token's name, which the audit trail records
+// as the actor.
+func (v *validator) tokenName(field, name string) bool {
+	if len(name) > 64 {
+		v.add(field, name, "is longer than 64 characters")
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._@-", c)) {
+			v.add(field, name, "must be made of letters, digits, '.', '_', '@' and '-'")
+			return false
+		}
+	}
+	return true
+}
+
+// adminSignIn checks the session lifetimes, the failure throttle and the
+// trusted proxies.
+func (v *validator) adminSignIn() {
+	a := v.c.Admin
+	if a.Session.IdleTimeout < time.Minute {
+		v.add("admin.session.idle_timeout", a.Session.IdleTimeout, "must be at least 1m, e.g. 8h")
+	}
+	if a.Session.MaxAge < a.Session.IdleTimeout {
+		v.add("admin.session.max_age", a.Session.MaxAge, "must be at least admin.session.idle_timeout, e.g. 168h")
+	}
+	if a.Throttle.Failures < 1 {
+		v.add("admin.throttle.failures", a.Throttle.Failures, "must be at least 1, e.g. 10")
+	}
+	if a.Throttle.Window < time.Second {
+		v.add("admin.throttle.window", a.Throttle.Window, "must be at least 1s, e.g. 15m")
+	}
+	for i, p := range a.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			v.add(fmt.Sprintf("admin.trusted_proxies[%d]", i), p, "is not an IP address or a CIDR such as 10.0.0.0/8")
 		}
 	}
 }

@@ -10,6 +10,10 @@
 // in-process bucket (and says so in the log) rather than failing: the
 // platform's own 429s, which the clients honour, remain the backstop.
 //
+// It also holds FailureThrottle (failures.go), the inbound side: failed
+// credential attempts counted per client address, shared the same way,
+// so that guessing admin tokens is slow on every instance at once.
+//
 // It owns pacing only: it does not retry, read configuration or know any
 // platform's API. It implements apiclient.Limiter.
 package ratelimit

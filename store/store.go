@@ -57,6 +57,7 @@ type Tx interface {
 	OutboxTx
 	SecretsTx
 	BackorderDecisionsTx
+	SessionsTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)

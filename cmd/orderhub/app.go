@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -60,6 +61,9 @@ type App struct {
 	probeMu sync.Mutex         // one readiness write probe at a time
 
 	metricsLn net.Listener // metrics.listen, when set; see ListenMetrics
+
+	thrOnce sync.Once
+	thr     *ratelimit.FailureThrottle // failed admin credentials per client, shared by the API and the dashboard
 }
 
 // AppOptions adjust an App for tests and the demo.
@@ -241,10 +245,46 @@ func (a *App) adminServer() *admin.Server {
 		srv.Locations[l.ID] = l
 	}
 	a.operatorAdmin(srv)
-	for _, t := range a.cfg.Admin.Tokens {
-		srv.Tokens = append(srv.Tokens, admin.Token{Token: t.Token, Shops: t.Shops})
+	for i, t := range a.cfg.Admin.Tokens {
+		srv.Tokens = append(srv.Tokens, admin.Token{Name: a.cfg.Admin.TokenName(i), Token: t.Token, Shops: t.Shops})
 	}
+	srv.SessionIdle, srv.SessionMaxAge = a.cfg.Admin.Session.IdleTimeout, a.cfg.Admin.Session.MaxAge
+	srv.Throttle = a.failureThrottle()
+	srv.TrustedProxies = trustedProxies(a.cfg.Admin.TrustedProxies)
+	srv.PublicURL = a.cfg.PublicURL
 	return srv
+}
+
+// failureThrottle counts failed sign-ins and bad bearer tokens per client
+// address, on the app's clock, shared through Redis when there is one.
+func (a *App) failureThrottle() *ratelimit.FailureThrottle {
+	a.thrOnce.Do(func() {
+		o := ratelimit.FailureOptions{RedisURL: a.cfg.Redis, Failures: a.cfg.Admin.Throttle.Failures, Window: a.cfg.Admin.Throttle.Window,
+			Now: a.now, Logger: a.logger.With("component", "admin throttle")}
+		thr, err := ratelimit.NewFailureThrottle(o)
+		if err != nil {
+			// Validate checked the URL; throttle in-process rather than not at all.
+			a.logger.Error("admin throttle: redis unusable; counting in-process", "err", err)
+			o.RedisURL = ""
+			thr, _ = ratelimit.NewFailureThrottle(o)
+		}
+		a.thr = thr
+	})
+	return a.thr
+}
+
+// trustedProxies parses admin.trusted_proxies, which Validate checked: a
+// CIDR, or one address.
+func trustedProxies(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range list {
+		if pfx, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pfx.Masked())
+		} else if addr, err := netip.ParseAddr(p); err == nil {
+			out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+		}
+	}
+	return out
 }
 
 // readyz answers 200 only when the database answers and takes writes.
@@ -336,6 +376,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if a.lim != nil { // every job has stopped: nothing waits on it any more
 		_ = a.lim.Close()
+	}
+	if a.thr != nil { // the server has stopped: no request checks it any more
+		_ = a.thr.Close()
 	}
 	return err
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,6 +288,15 @@ func TestBrowserOrderTimelineAndTracking(t *testing.T) {
 	loc, err := chromedp.Run(tctx, chromedp.Location())
 	require.NoError(t, err)
 	require.Equal(t, base+"/ui/orders", loc, "sign-in lands on the orders")
+	// The session is the server's: the page's scripts cannot read its
+	// cookie, and the header names the token, the actor of what is done.
+	jar, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.cookie`))
+	require.NoError(t, err)
+	require.NotContains(t, jar, "orderhub_session")
+	require.NotContains(t, jar, token)
+	actor, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(`[data-testid=actor]`)))
+	require.NoError(t, err)
+	require.Equal(t, app.cfg.Admin.TokenName(0), actor)
 
 	// Open the order from the list, as a person would.
 	require.NoError(t, chromedp.Do(tctx,
@@ -344,7 +355,7 @@ func TestBrowserLiveUpdate(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.Equal(t, 1, app.operator().broker.Subscribers(), "the order page opened its event stream")
-	req, err := http.NewRequest("POST", base+"/api/v1/orders/"+s.split.ID+"/notes", strings.NewReader(`{"actor":"ops","note":"called the carrier about the hoodie"}`))
+	req, err := http.NewRequest("POST", base+"/api/v1/orders/"+s.split.ID+"/notes", strings.NewReader(`{"note":"called the carrier about the hoodie"}`))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+app.cfg.Admin.Tokens[0].Token)
 	resp, err := http.DefaultClient.Do(req)
@@ -364,6 +375,98 @@ func TestBrowserLiveUpdate(t *testing.T) {
 		}
 	}
 	require.True(t, shown, "the open page showed the new note without a manual reload")
+	by, err := chromedp.Run(tctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-testid=timeline-entry]')].map(e => e.innerText).find(t => t.includes('called the carrier')) || ''`))
+	require.NoError(t, err)
+	require.Contains(t, by, "by "+app.cfg.Admin.TokenName(0), "the note is recorded as the token that wrote it")
+}
+
+// TestBrowserSessionsPageRevoke signs in twice, once in a real browser and
+// once from a script, lists both sessions on the sessions page, revokes
+// the script's from the browser (it ends at once), then signs out.
+func TestBrowserSessionsPageRevoke(t *testing.T) {
+	ctx := newChromium(t)
+	clock := &testClock{}
+	app, base := operatorApp(t, clock)
+	token := app.cfg.Admin.Tokens[0].Token
+	name := app.cfg.Admin.TokenName(0)
+
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	script := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	scriptGet := func(path string) *http.Response {
+		req, err := http.NewRequest("GET", base+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("User-Agent", "orderhub-ui-test/1.0")
+		resp, err := script.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	req, err := http.NewRequest("POST", base+"/ui/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "orderhub-ui-test/1.0")
+	resp, err := script.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, 200, scriptGet("/ui/orders").StatusCode)
+
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Navigate(base+"/ui/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), token),
+		chromedp.Submit(chromedp.CSS(`#token`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sessions]`)),
+	))
+	rows := func() []string {
+		t.Helper()
+		out, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('tr[data-session]')].map(tr => (tr.classList.contains('current') ? 'current ' : 'other ') + tr.innerText.replace(/\s+/g, ' '))`))
+		require.NoError(t, err)
+		return out
+	}
+	listed := rows()
+	require.Len(t, listed, 2, "the browser's session and the script's")
+	var mine, theirs string
+	for _, r := range listed {
+		if strings.HasPrefix(r, "current ") {
+			mine = r
+		} else {
+			theirs = r
+		}
+	}
+	require.Contains(t, mine, "this session")
+	require.Contains(t, mine, name)
+	require.Contains(t, theirs, name)
+	require.Contains(t, theirs, "orderhub-ui-test/1.0")
+	require.Contains(t, theirs, "127.0.0.1")
+
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Click(chromedp.CSS(`tr[data-session]:not(.current) [data-testid=revoke]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	))
+	flash, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(`.flash`)))
+	require.NoError(t, err)
+	require.Contains(t, flash, "Signed out "+name)
+	require.Len(t, rows(), 1)
+	resp = scriptGet("/ui/orders")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "the revoked session ended at once")
+	require.True(t, strings.HasPrefix(resp.Header.Get("Location"), "/ui/login"))
+
+	// The browser's own session goes on until it signs out.
+	require.NoError(t, chromedp.Do(tctx,
+		chromedp.Navigate(base+"/ui/orders"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/ui/logout"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.Navigate(base+"/ui/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+	))
+	page, err := app.store.ListSessions(context.Background(), store.ListSessionsParams{Now: clock.Now()})
+	require.NoError(t, err)
+	require.Empty(t, page.Sessions, "sign-out ended the browser's session on the server")
 }
 
 // TestDashboardScreenshots renders the main pages with demo data into the
