@@ -145,6 +145,29 @@ func TestEveryDashboardRouteHoldsScope(t *testing.T) {
 			path := "/ui/routing?simulate=1&rules=closest%2C+priority&allow_line_split=1&dropship=1&backorders=notify&limit=50"
 			ownPage(path, "1 of 1 orders would ship differently", "chi ×2", "backorder ×2", `data-testid="stock-scope"`)(t)
 		}},
+		{"GET", "/sessions", func(t *testing.T) {
+			ops := newBrowser(t, base)
+			ops.signIn(allToken)
+			resp, body := a.get("/ui/sessions")
+			require.Equal(t, 200, resp.StatusCode)
+			require.Contains(t, body, "shop-a-staff")
+			require.NotContains(t, body, ">ops<", "shop A sees only its own token's sessions")
+		}},
+		{"POST", "/sessions/{id}/revoke", func(t *testing.T) {
+			ops := newBrowser(t, base)
+			ops.signIn(allToken)
+			_, mine := a.get("/ui/sessions")
+			_, all := ops.get("/ui/sessions")
+			for _, id := range sessionIDs(all) {
+				if slices.Contains(sessionIDs(mine), id) {
+					continue
+				}
+				resp, _ := a.post("/ui/sessions/"+id+"/revoke", url.Values{"csrf": {csrf}}, base)
+				require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			}
+			require.True(t, ops.signedIn(), "shop A cannot end another token's session")
+			require.True(t, a.signedIn())
+		}},
 		{"GET", "/events", func(t *testing.T) { liveEventsHoldScope(t, w, a, base) }},
 		{"*", "/jobs", jobsClosed},
 		{"*", "/jobs/*", jobsClosed},
@@ -206,3 +229,4 @@ func liveEventsHoldScope(t *testing.T, w *world, a *browser, base string) {
 		}
 	}
 }
+
