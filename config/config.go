@@ -334,11 +334,19 @@ type Webhooks struct {
 
 // Jobs configures background work shared by every instance.
 type Jobs struct {
-	// RescueAfter is how long a job, or a claimed batch of webhooks, that an
-	// instance was running when it died waits before another instance takes
-	// it up. Every job is idempotent, so one that really runs longer than
-	// this is at worst done twice, never applied twice.
+	// RescueAfter is how long a job, or a claimed batch of webhooks, may be
+	// held before another instance takes it up whatever its holder's
+	// lease says: the net under the leases, for a holder that renews its
+	// lease but never finishes. Every job is idempotent, so one that really
+	// runs longer than this is at worst done twice, never applied twice.
 	RescueAfter time.Duration `yaml:"rescue_after"`
+	// HeartbeatEvery is how often each instance renews its lease, and looks
+	// for instances whose leases lapsed to take up their work.
+	HeartbeatEvery time.Duration `yaml:"heartbeat_every"`
+	// Lease is how long an instance counts as alive after its last renewal.
+	// When it lapses (a crash, a kill -9, a lost database connection) the
+	// others take up the jobs and webhooks it held at once.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // Metrics configures the Prometheus endpoint, /metrics. A scrape never
@@ -386,7 +394,7 @@ func Default() Config {
 		Alerts:    Alerts{StuckAfter: 24 * time.Hour},
 		Webhooks:  Webhooks{MaxBodyBytes: 5 << 20, MaxInFlightBytes: 64 << 20},
 		Reconcile: Reconcile{Interval: 15 * time.Minute},
-		Jobs:      Jobs{RescueAfter: 5 * time.Minute},
+		Jobs:      Jobs{RescueAfter: 5 * time.Minute, HeartbeatEvery: time.Second, Lease: 5 * time.Second},
 		Metrics:   Metrics{RefreshEvery: 15 * time.Second},
 	}
 }

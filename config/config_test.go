@@ -383,6 +383,12 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`shops[0].platform: "magento" is not one of shopify, woocommerce, bigcommerce`}, ""},
 		{"rescue after", func(c *config.Config) { c.Jobs.RescueAfter = time.Second },
 			[]string{`jobs.rescue_after: 1s must be at least 10s`}, ""},
+		{"heartbeat every", func(c *config.Config) { c.Jobs.HeartbeatEvery = 0 },
+			[]string{`jobs.heartbeat_every: 0s must be at least 100ms`}, ""},
+		{"lease shorter than two heartbeats", func(c *config.Config) { c.Jobs.Lease = 1500 * time.Millisecond },
+			[]string{`jobs.lease: 1.5s must be at least twice jobs.heartbeat_every (1s)`}, ""},
+		{"lease not under rescue after", func(c *config.Config) { c.Jobs.Lease = 5 * time.Minute },
+			[]string{`jobs.lease: 5m0s must be shorter than jobs.rescue_after (5m0s)`}, ""},
 		{"rate limit", func(c *config.Config) { c.Shops[1].RateLimit = &config.RateLimit{PerSecond: 0, Burst: -1} },
 			[]string{`shops[1].rate_limit.per_second: 0 must be more than 0`, `shops[1].rate_limit.burst: -1 must not be negative`}, ""},
 		{"shopify domain", func(c *config.Config) { c.Shops[0].Domain = "" },
@@ -522,7 +528,8 @@ func TestParseDefaults(t *testing.T) {
 		d.Reconcile.Interval != 15*time.Minute || d.Notifications.SMTP.Port != 587 ||
 		d.Notifications.LinkTTL != 720*time.Hour || d.Notifications.PreviousKeyFor != 0 ||
 		d.Admin.Session != (config.AdminSession{IdleTimeout: 8 * time.Hour, MaxAge: 7 * 24 * time.Hour}) ||
-		d.Admin.Throttle != (config.AdminThrottle{Failures: 10, Window: 15 * time.Minute}) || d.Admin.TrustedProxies != nil {
+		d.Admin.Throttle != (config.AdminThrottle{Failures: 10, Window: 15 * time.Minute}) || d.Admin.TrustedProxies != nil ||
+		d.Jobs.RescueAfter != 5*time.Minute || d.Jobs.HeartbeatEvery != time.Second || d.Jobs.Lease != 5*time.Second {
 		t.Errorf("Default() = %s", d)
 	}
 

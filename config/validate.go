@@ -632,6 +632,14 @@ func (v *validator) durations() {
 	if c.Jobs.RescueAfter < 10*time.Second {
 		v.add("jobs.rescue_after", c.Jobs.RescueAfter, "must be at least 10s, longer than a job normally runs")
 	}
+	switch j := c.Jobs; {
+	case j.HeartbeatEvery < 100*time.Millisecond:
+		v.add("jobs.heartbeat_every", j.HeartbeatEvery, "must be at least 100ms, e.g. 1s")
+	case j.Lease < 2*j.HeartbeatEvery:
+		v.add("jobs.lease", j.Lease, fmt.Sprintf("must be at least twice jobs.heartbeat_every (%s), so one late renewal does not lapse it", j.HeartbeatEvery))
+	case j.Lease >= j.RescueAfter && j.RescueAfter >= 10*time.Second:
+		v.add("jobs.lease", j.Lease, fmt.Sprintf("must be shorter than jobs.rescue_after (%s)", j.RescueAfter))
+	}
 	if c.Reconcile.Interval <= 0 {
 		v.add("reconcile.interval", c.Reconcile.Interval, "must be positive, e.g. 15m")
 	}

@@ -46,7 +46,9 @@ type IntakeTx interface {
 	// ClaimReceipts leases up to Limit due receipts (pending, or failed and
 	// past their retry time), earliest due first: each one's attempts goes up
 	// by one and its next attempt moves Lease into the future, so a crashed
-	// drain's receipts come due again. Concurrent claims never return the
+	// drain's receipts come due again. The claim records its claimant, so
+	// they come due at once instead when the claimant's process lease
+	// lapses (ProcessesTx.ReclaimLapsed). Concurrent claims never return the
 	// same receipt.
 	ClaimReceipts(ctx context.Context, p ClaimReceiptsParams) ([]Receipt, error)
 	// CompleteReceipt marks a receipt processed with what came of it.
@@ -144,6 +146,9 @@ type InsertReceiptParams struct {
 type ClaimReceiptsParams struct {
 	Limit int           // 100 when 0, at most 1000
 	Lease time.Duration // 5 minutes when 0
+	// Claimant is the process the claim is recorded for: the store's own
+	// (Options.ProcessID) when empty.
+	Claimant string
 }
 
 // CompleteReceiptParams are the inputs of CompleteReceipt.

@@ -58,6 +58,7 @@ type Tx interface {
 	SecretsTx
 	BackorderDecisionsTx
 	SessionsTx
+	ProcessesTx
 
 	// InsertJob enqueues a River job in this transaction.
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
@@ -95,6 +96,8 @@ type Queue interface {
 	// CountJobs counts jobs of a kind in the given states (all states when
 	// none are given).
 	CountJobs(ctx context.Context, kind string, states ...rivertype.JobState) (int, error)
+	// GetJob returns a job by its id, or NotFound.
+	GetJob(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // ErrTxConflict is in the chain of an error from a transaction the
@@ -121,6 +124,11 @@ type Options struct {
 	// as left by a dead process and runs it again; River's default (1 h)
 	// when 0. Jobs without a timeout of their own get at most this long.
 	RescueAfter time.Duration
+	// ProcessID is this process's identity (see ProcessesTx): River's
+	// client id, and the claimant recorded on the receipts it claims. When
+	// empty River picks an id, and claims name no claimant, so they wait
+	// out their lease if the process dies.
+	ProcessID string
 }
 
 // CreateOrderParams are the inputs of CreateOrder. Order.ID and line ids are

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -42,6 +43,7 @@ type App struct {
 	router  chi.Router
 	server  *http.Server
 	now     func() time.Time
+	lease   *processLease // this process's identity and lease (lease.go)
 
 	alloc         *allocator.Allocator
 	routeWorker   *allocator.RouteWorker
@@ -103,6 +105,9 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 	}
 	a := &App{cfg: cfg, logger: logger, workers: river.NewWorkers(), now: now,
 		bodies: bodylimit.NewBudget(cfg.Webhooks.MaxInFlightBytes), writes: &store.WriteHealth{}}
+	host, _ := os.Hostname()
+	a.lease = &processLease{id: store.NewProcessID(host, os.Getpid()), host: host, pid: os.Getpid(),
+		every: cfg.Jobs.HeartbeatEvery, lease: cfg.Jobs.Lease, now: now, logger: logger}
 	a.registerWorkers()
 	opts := store.Options{Logger: logger, Now: now, Queues: map[string]river.QueueConfig{
 		river.QueueDefault:         {MaxWorkers: 32}, // a route job mostly waits for its group to commit; more waiting together make larger groups
@@ -117,6 +122,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		opts.Workers = a.workers
 	}
 	opts.RescueAfter = cfg.Jobs.RescueAfter
+	opts.ProcessID = a.lease.id
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.intakePeriodicJobs()...)
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.operatorPeriodicJobs()...)
 	opts.PeriodicJobs = append(opts.PeriodicJobs, a.sourcePeriodicJobs()...)
@@ -129,6 +135,7 @@ func NewApp(ctx context.Context, cfg config.Config, o AppOptions) (*App, error) 
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	a.store = st
+	a.lease.store = st
 	if err := a.wire(); err != nil {
 		st.Close()
 		return nil, err
@@ -328,9 +335,10 @@ func (a *App) writeFailure(ctx context.Context) error {
 // Handler returns the HTTP handler, for tests.
 func (a *App) Handler() http.Handler { return a.router }
 
-// Serve starts the job queue and serves HTTP on ln until ctx ends, then
-// shuts down gracefully: it stops taking requests, lets in-flight requests
-// and running jobs finish (up to 25 s), and closes the store.
+// Serve registers this process's lease, starts the job queue and serves
+// HTTP on ln until ctx ends, then shuts down gracefully: it stops taking
+// requests, lets in-flight requests and running jobs finish (up to 25 s),
+// ends its lease and closes the store.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.store.Close()
 	defer a.closeOperator()
@@ -339,6 +347,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer stopMetrics(context.Background()) // before the store closes
+	if err := a.lease.register(ctx); err != nil {
+		return err
+	}
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beating := make(chan struct{})
+	go func() { defer close(beating); a.lease.run(beatCtx) }()
+	defer func() { // after the queue stopped: what is still held is taken up at once
+		stopBeat()
+		<-beating
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := a.lease.end(ectx); err != nil {
+			a.logger.Error("end process lease", "err", err)
+		}
+	}()
 	if a.nwork > 0 {
 		if err := a.store.Queue().Start(ctx); err != nil {
 			return fmt.Errorf("start queue: %w", err)

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -92,7 +93,14 @@ type loadResult struct {
 	Shipped    int
 	Checks     []loadCheck
 	Kills      []string
-	PeakRSS    map[string]int64 // bytes, by hub
+	// KillAt is when each kill -9 was sent; Recovery measures, per kill, the
+	// orders it touched.
+	KillAt   []time.Time
+	Recovery []killRecovery
+	// TakenUp is what the hubs logged taking up from processes whose
+	// leases lapsed.
+	TakenUp takenUp
+	PeakRSS map[string]int64 // bytes, by hub
 	// DBWork is what PostgreSQL counted from the first delivery until
 	// every order was routed (everything else the hubs did meanwhile too).
 	DBWork *dbWork
@@ -139,12 +147,13 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&s.Locations, "locations", 20, "warehouses to route over (the demo's plus generated ones)")
 	fs.IntVar(&s.SKUs, "skus", 10000, "SKUs stocked at every location")
 	fs.Float64Var(&s.ShopRate, "shop-rate", 200, "write-back calls per second per shop, shared by every instance (0: the platform defaults)")
-	fs.DurationVar(&s.RescueAfter, "rescue-after", 15*time.Second, "jobs.rescue_after of the hubs it starts")
+	fs.DurationVar(&s.RescueAfter, "rescue-after", 0, "jobs.rescue_after of the hubs it starts (0: the config's)")
 	fs.BoolVar(&s.Ship, "ship", false, "after routing, ship every fulfillment through the carriers' signed callbacks, so fulfillments are written back")
 	fs.BoolVar(&s.Check, "check", true, "check exactly-once processing, inventory conservation and write-back afterwards")
 	fs.DurationVar(&s.Baseline, "baseline", 3*time.Second, "how long to measure the single-insert baseline (0 skips it)")
 	fs.DurationVar(&s.Settle, "settle", 3*time.Minute, "how long to wait for routing and jobs to finish")
 	fs.Uint64Var(&s.Seed, "seed", 1, "random seed of the orders")
+	fs.StringVar(&s.Dir, "dir", "", "working folder, kept afterwards: the hubs' configs and logs, and the SQLite database (default: a temporary one)")
 	verbose := fs.Bool("v", false, "print the in-process hub's log")
 	fs.BoolVar(&s.IngestOnly, "ingest-only", false, "run the in-process hub without jobs, to measure intake alone (verify, dedupe, store, acknowledge)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the hub, when it runs in-process) from the first delivery until every order is routed")
@@ -589,6 +598,7 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 				}
 				h := hubs[k%len(hubs)]
 				h.kill()
+				res.KillAt = append(res.KillAt, time.Now())
 				res.Kills = append(res.Kills, fmt.Sprintf("%s killed at %.1f s", h.name, time.Since(start).Seconds()))
 				if s.NoRestart {
 					h.down = true
@@ -647,9 +657,11 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 		return res, nil
 	}
 
-	if res.Routed, res.LastRouted, res.Unrouted, err = routedLatencies(ctx, st, res.Stats, s.Settle); err != nil {
+	var spans []orderSpan
+	if res.Routed, res.LastRouted, res.Unrouted, spans, err = routedLatencies(ctx, st, res.Stats, s.Settle); err != nil {
 		return res, err
 	}
+	res.Recovery = killRecoveries(res.KillAt, spans)
 	if s.CPUProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -701,9 +713,32 @@ func runLoadSpec(ctx context.Context, s loadSpec, out io.Writer) (*loadResult, e
 }
 
 func collectPeaks(res *loadResult, hubs []*loadHub) {
+	res.TakenUp = takenUp{}
 	for _, h := range hubs {
 		h.sample()
 		res.PeakRSS[h.name] = h.peak
+		res.TakenUp.add(h.logPath)
+	}
+}
+
+// takenUp counts the receipts and jobs hubs took up from lapsed processes.
+type takenUp struct{ Receipts, Jobs int }
+
+// add reads a hub's JSON log for the lease's "took up" lines.
+func (t *takenUp) add(logPath string) {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var e struct {
+			Msg            string
+			Receipts, Jobs int
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "took up the work of a process whose lease lapsed" {
+			t.Receipts += e.Receipts
+			t.Jobs += e.Jobs
+		}
 	}
 }
 
@@ -839,6 +874,23 @@ func printLoadResult(w io.Writer, s loadSpec, r *loadResult) {
 	}
 	for _, k := range r.Kills {
 		fmt.Fprintf(w, "kill -9: %s\n", k)
+	}
+	for i, k := range r.Recovery {
+		endless := func(d time.Duration) string {
+			if d == time.Duration(math.MaxInt64) {
+				return "never"
+			}
+			return ms(d)
+		}
+		fmt.Fprintf(w, "after kill %d: %d orders in flight or sent before the next kill, webhook to routed p99 %s  max %s",
+			i+1, k.Orders, endless(k.P99), endless(k.Max))
+		if k.Unrouted > 0 {
+			fmt.Fprintf(w, " (%d never routed)", k.Unrouted)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Kills) > 0 {
+		fmt.Fprintf(w, "taken up from killed instances once their leases lapsed: %d claimed receipts, %d running jobs\n", r.TakenUp.Receipts, r.TakenUp.Jobs)
 	}
 	for name, b := range r.PeakRSS {
 		fmt.Fprintf(w, "peak RSS: %s %.0f MB\n", name, float64(b)/(1<<20))

@@ -72,6 +72,23 @@ func requireLoadHeld(t *testing.T, s loadSpec, res *loadResult, out string) {
 	require.Empty(t, res.Failed(), out)
 }
 
+// recoveryBound is what a crash may cost an order: with the default
+// jobs.heartbeat_every and jobs.lease (1 s and 5 s), a killed instance's
+// work is taken up about five seconds after the kill.
+const recoveryBound = 15 * time.Second
+
+// requireRecovered checks that every kill touched some orders and that
+// their webhook-to-routed p99 stayed under recoveryBound.
+func requireRecovered(t *testing.T, res *loadResult, kills int, out string) {
+	t.Helper()
+	require.Len(t, res.Recovery, kills, out)
+	for i, k := range res.Recovery {
+		require.Positive(t, k.Orders, "kill %d touched no order: the load must outlast the kills\n%s", i+1, out)
+		require.Less(t, k.P99, recoveryBound, "kill %d: webhook to routed p99 of its %d orders\n%s", i+1, k.Orders, out)
+	}
+	require.Positive(t, res.TakenUp.Jobs+res.TakenUp.Receipts, "the killed instances' work was taken up through their leases\n%s", out)
+}
+
 // TestLoadInProcess runs a short load against a hub in this process on
 // SQLite: the report's figures are there and every check holds.
 func TestLoadInProcess(t *testing.T) {
@@ -93,7 +110,10 @@ func TestLoadInProcess(t *testing.T) {
 }
 
 // TestCrashKill9 kills the `orderhub serve` process with SIGKILL three
-// times under load on SQLite and restarts it each time. Afterwards every
+// times under load on SQLite and restarts it each time, with the default
+// jobs config (rescue_after 5m, lease 5s). The restarted process takes up
+// what the killed one held once its lease lapses: the orders each kill
+// touched are routed with a p99 under recoveryBound. Afterwards every
 // acknowledged webhook is an order processed exactly once, nothing was
 // written back twice, and stock is conserved. -long runs a longer load.
 func TestCrashKill9(t *testing.T) {
@@ -101,9 +121,11 @@ func TestCrashKill9(t *testing.T) {
 		t.Skip("kills real server processes")
 	}
 	t.Parallel()
+	// The sending lasts about 10 s, beyond the third kill (each restart
+	// takes a second or two), so every kill falls on orders in flight.
 	s := loadSpec{Binary: orderhubBinary(t), Instances: 1, Kills: 3, KillEvery: 1500 * time.Millisecond,
-		Orders: 300, Rate: 100, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 200,
-		RescueAfter: 10 * time.Second, Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 5, Dir: t.TempDir()}
+		Orders: 500, Rate: 50, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 200,
+		Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 5, Dir: t.TempDir()}
 	if *longLoad {
 		s.Orders, s.Rate, s.KillEvery, s.SKUs, s.Locations, s.Settle = 6000, 200, 8*time.Second, 2000, 20, 10*time.Minute
 	}
@@ -118,15 +140,17 @@ func TestCrashKill9(t *testing.T) {
 	for _, k := range res.Kills {
 		require.Contains(t, k, "killed at", out.String())
 	}
+	requireRecovered(t, res, 3, out.String())
 	t.Log(out.String())
 }
 
 // TestMultiInstance runs three `orderhub serve` processes on one
 // PostgreSQL and one Redis with the webhooks spread over them, and kills
 // one for good under load: every order is processed exactly once, the
-// others take up its work, and each shop's rate limit holds across all
-// three (the fakes never see more calls in a second than one limit
-// allows).
+// others take up its work once its lease lapses (the default jobs config:
+// the orders the kill touched are routed with a p99 under recoveryBound),
+// and each shop's rate limit holds across all three (the fakes never see
+// more calls in a second than one limit allows).
 func TestMultiInstance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real server processes")
@@ -135,10 +159,13 @@ func TestMultiInstance(t *testing.T) {
 	rurl := redistest.URL(t)
 	suffix := "-" + redistest.Unique("t")
 	redistest.DropKeys(t, "orderhub:*"+suffix+"*")
+	// 50 calls a second per shop: the shared limit still binds (the fakes
+	// see it reached), without its pace making up most of each order's
+	// latency.
 	s := loadSpec{Binary: orderhubBinary(t), Instances: 3, Kills: 1, KillEvery: 2 * time.Second, NoRestart: true,
 		Database: pgtest.NewDatabase(t), Redis: rurl, ShopSuffix: suffix,
-		Orders: 150, Rate: 50, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 20,
-		RescueAfter: 10 * time.Second, Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 7, Dir: t.TempDir()}
+		Orders: 150, Rate: 50, Concurrency: 16, Duplicates: 0.1, Reorder: 0.1, Locations: 6, SKUs: 150, ShopRate: 50,
+		Ship: true, Check: true, Baseline: 500 * time.Millisecond, Settle: 2 * time.Minute, Seed: 7, Dir: t.TempDir()}
 	if *longLoad {
 		s.Orders, s.Rate, s.SKUs, s.Locations, s.ShopRate, s.KillEvery, s.Settle = 3000, 200, 2000, 20, 100, 6*time.Second, 10*time.Minute
 	}
@@ -150,6 +177,7 @@ func TestMultiInstance(t *testing.T) {
 	require.NoError(t, err, out.String())
 	requireLoadHeld(t, s, res, out.String())
 	require.Len(t, res.Kills, 1, out.String())
+	requireRecovered(t, res, 1, out.String())
 	rates := 0
 	for _, c := range res.Checks {
 		if strings.HasPrefix(c.Name, "shared rate limit") {

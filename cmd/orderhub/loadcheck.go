@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,11 +44,18 @@ func loadOrders(ctx context.Context, st store.Store) (map[[2]string][]orderhub.O
 	}
 }
 
+// orderSpan is one acknowledged order's way from its first delivery to
+// its routing; Routed is zero when it was never routed.
+type orderSpan struct {
+	Sent, Routed time.Time
+}
+
 // routedLatencies waits until every acknowledged order has been routed
 // (it left paid), at most within, and returns each one's time from its
 // first delivery to entering its routed status, sorted, the time of the
-// last routing, and how many were never routed.
-func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, within time.Duration) ([]time.Duration, time.Time, int, error) {
+// last routing, how many were never routed, and every acknowledged
+// order's span.
+func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, within time.Duration) ([]time.Duration, time.Time, int, []orderSpan, error) {
 	deadline := time.Now().Add(within)
 	var lastFull time.Time
 	var fullTook time.Duration
@@ -55,11 +63,11 @@ func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, with
 		// Reading every order is costly and would weigh on the hub: do it
 		// when nothing looks busy any more, or every few seconds.
 		if quiet, err := routingQuiet(ctx, st); err != nil {
-			return nil, time.Time{}, 0, err
+			return nil, time.Time{}, 0, nil, err
 		} else if !quiet && time.Since(lastFull) < max(5*time.Second, 20*fullTook) && time.Now().Before(deadline) {
 			select {
 			case <-ctx.Done():
-				return nil, time.Time{}, 0, ctx.Err()
+				return nil, time.Time{}, 0, nil, ctx.Err()
 			case <-time.After(250 * time.Millisecond):
 			}
 			continue
@@ -68,9 +76,10 @@ func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, with
 		orders, err := loadOrders(ctx, st)
 		fullTook = time.Since(lastFull)
 		if err != nil {
-			return nil, time.Time{}, 0, err
+			return nil, time.Time{}, 0, nil, err
 		}
 		var lat []time.Duration
+		var spans []orderSpan
 		var last time.Time
 		waiting := 0
 		for _, lo := range stats.Orders {
@@ -80,8 +89,10 @@ func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, with
 			os := orders[[2]string{lo.Shop, lo.ExternalID}]
 			if len(os) == 0 || !routed(os[0].Status) {
 				waiting++
+				spans = append(spans, orderSpan{Sent: lo.FirstSent})
 				continue
 			}
+			spans = append(spans, orderSpan{Sent: lo.FirstSent, Routed: os[0].StatusChanged})
 			lat = append(lat, os[0].StatusChanged.Sub(lo.FirstSent))
 			if os[0].StatusChanged.After(last) {
 				last = os[0].StatusChanged
@@ -89,14 +100,53 @@ func routedLatencies(ctx context.Context, st store.Store, stats *loadStats, with
 		}
 		if waiting == 0 || time.Now().After(deadline) {
 			slices.Sort(lat)
-			return lat, last, waiting, nil
+			return lat, last, waiting, spans, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, last, waiting, ctx.Err()
+			return nil, last, waiting, nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// killRecovery is how the orders a kill touched fared: those in flight
+// when it came (first sent before it, not yet routed) and those first sent
+// after it, until the next kill.
+type killRecovery struct {
+	At       time.Time
+	Orders   int
+	Unrouted int
+	P99, Max time.Duration // webhook to routed; unrouted orders count as endless
+}
+
+// killRecoveries measures each kill's orders from the spans of a run.
+func killRecoveries(kills []time.Time, spans []orderSpan) []killRecovery {
+	out := make([]killRecovery, len(kills))
+	for k, at := range kills {
+		next := time.Time{}
+		if k+1 < len(kills) {
+			next = kills[k+1]
+		}
+		var lat []time.Duration
+		r := killRecovery{At: at}
+		for _, sp := range spans {
+			if !next.IsZero() && !sp.Sent.Before(next) || !sp.Routed.IsZero() && !sp.Routed.After(at) {
+				continue
+			}
+			r.Orders++
+			if sp.Routed.IsZero() {
+				r.Unrouted++
+				lat = append(lat, time.Duration(math.MaxInt64))
+				continue
+			}
+			lat = append(lat, sp.Routed.Sub(sp.Sent))
+		}
+		slices.Sort(lat)
+		r.P99, r.Max = percentile(lat, 0.99), percentile(lat, 1)
+		out[k] = r
+	}
+	return out
 }
 
 // routingQuiet reports whether no intake or routing job is waiting or

@@ -18,7 +18,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderhub/orderhub/store"
 	"github.com/orderhub/orderhub/store/pgstore/pgtest"
+	"github.com/orderhub/orderhub/store/sqlitestore"
 )
 
 // testApp starts the whole app on a free loopback port with a temporary
@@ -187,9 +189,26 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "server never became ready: %s", logs.String())
 		time.Sleep(50 * time.Millisecond)
 	}
+	// While it serves, the process is registered under its pid.
+	st, err := sqlitestore.Open(context.Background(), filepath.Join(dir, "hub.db"), store.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	ps, err := st.ListProcesses(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	require.Equal(t, cmd.Process.Pid, ps[0].PID)
+
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "logs: %s", logs.String())
 	require.True(t, strings.Contains(logs.String(), "shutting down"), logs.String())
+
+	// A graceful stop ended its lease: what it held is taken up at once.
+	stopped := time.Now()
+	ps, err = st.ListProcesses(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	require.False(t, ps[0].Live(stopped), "lease until %s, stopped by %s", ps[0].LeaseUntil, stopped)
+	require.Less(t, ps[0].LeaseUntil.Sub(ps[0].HeartbeatAt), 5*time.Second, "ended before its last renewal ran out")
 }
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes to it.

@@ -38,6 +38,7 @@ var queryFS embed.FS
 type Store struct {
 	*sqlcore.Core
 	pool   *pgxpool.Pool
+	url    string
 	river  *river.Client[pgx.Tx]
 	opts   store.Options
 	d      sqlcore.Dialect
@@ -75,9 +76,9 @@ func Open(ctx context.Context, url string, opts store.Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{pool: pool, opts: opts, logger: logger}
+	s := &Store{pool: pool, url: url, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "postgres", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) }}
-	rcfg := &river.Config{Logger: logger}
+	rcfg := &river.Config{Logger: logger, ID: opts.ProcessID}
 	if opts.RescueAfter > 0 {
 		rcfg.RescueStuckJobsAfter = opts.RescueAfter
 		rcfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)
@@ -97,8 +98,15 @@ func Open(ctx context.Context, url string, opts store.Options) (*Store, error) {
 	}
 	s.Core = sqlcore.NewCore(s.d, pgQuerier{pool}, s.runTx, func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 		return s.river.Insert(ctx, args, o)
-	}, opts.Now)
+	}, opts.Now, opts.ProcessID)
 	return s, nil
+}
+
+// Reopen opens another handle on the same database with other options, as
+// another process would; tests use it to run two processes on one
+// database.
+func (s *Store) Reopen(ctx context.Context, opts store.Options) (store.Store, error) {
+	return Open(ctx, s.url, opts)
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(q sqlcore.Querier, ins sqlcore.InsertJobFunc) error) error {

@@ -23,22 +23,26 @@ type Core struct {
 	run    TxRunner
 	insert InsertJobFunc
 	now    func() time.Time
+	// process is the store's own process id: the claimant of the receipts
+	// it claims when the caller names none.
+	process string
 }
 
 var _ store.Tx = (*Core)(nil)
 
 // NewCore returns a Core bound to pool. run starts transactions; insert
-// enqueues a job outside any transaction.
-func NewCore(d Dialect, pool Querier, run TxRunner, insert InsertJobFunc, now func() time.Time) *Core {
+// enqueues a job outside any transaction; process is the store's process id
+// (store.Options.ProcessID), possibly empty.
+func NewCore(d Dialect, pool Querier, run TxRunner, insert InsertJobFunc, now func() time.Time, process string) *Core {
 	if now == nil {
 		now = time.Now
 	}
-	return &Core{d: d, q: pool, run: run, insert: insert, now: now}
+	return &Core{d: d, q: pool, run: run, insert: insert, now: now, process: process}
 }
 
 // Bind returns a Core that runs in the transaction q.
 func (c *Core) Bind(q Querier, insert InsertJobFunc) *Core {
-	return &Core{d: c.d, q: q, inTx: true, run: c.run, insert: insert, now: c.now}
+	return &Core{d: c.d, q: q, inTx: true, run: c.run, insert: insert, now: c.now, process: c.process}
 }
 
 // InTx runs fn in a transaction, or in the current one when c is bound.

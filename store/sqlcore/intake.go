@@ -231,11 +231,15 @@ func (c *Core) ClaimReceipts(ctx context.Context, p store.ClaimReceiptsParams) (
 	if lease <= 0 {
 		lease = defaultLease
 	}
+	claimant := p.Claimant
+	if claimant == "" {
+		claimant = c.process
+	}
 	now := c.now().UTC()
 	var out []store.Receipt
 	err := c.write(ctx, func(tc *Core) error {
 		out = out[:0]
-		rows, err := tc.q.Query(ctx, tc.sql("IntakeClaimReceipts"), micros(now), micros(now.Add(lease)), limit)
+		rows, err := tc.q.Query(ctx, tc.sql("IntakeClaimReceipts"), micros(now), micros(now.Add(lease)), limit, claimant)
 		if err != nil {
 			return tc.mapErr(err)
 		}

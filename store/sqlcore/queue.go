@@ -2,6 +2,7 @@ package sqlcore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -37,4 +38,13 @@ func (q RiverQueue[TTx]) CountJobs(ctx context.Context, kind string, states ...r
 		return 0, err
 	}
 	return len(res.Jobs), nil
+}
+
+// GetJob implements store.Queue.
+func (q RiverQueue[TTx]) GetJob(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	job, err := q.Client.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return nil, orderhub.Errorf(orderhub.ENotFound, "job %d not found", id)
+	}
+	return job, err
 }

@@ -89,7 +89,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	}
 	s := &Store{db: db, stmts: newStmtCache(db, queries), path: path, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "sqlite", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }}
-	cfg := &river.Config{Logger: logger}
+	cfg := &river.Config{Logger: logger, ID: opts.ProcessID}
 	if opts.RescueAfter > 0 {
 		cfg.RescueStuckJobsAfter = opts.RescueAfter
 		cfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)
@@ -109,8 +109,14 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	}
 	s.Core = sqlcore.NewCore(s.d, s.pool(), s.runTx, func(ctx context.Context, args river.JobArgs, o *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 		return s.river.Insert(ctx, args, o)
-	}, opts.Now)
+	}, opts.Now, opts.ProcessID)
 	return s, nil
+}
+
+// Reopen opens another handle on the same database with other options, as
+// another process would; tests use it to run two processes on one file.
+func (s *Store) Reopen(ctx context.Context, opts store.Options) (store.Store, error) {
+	return Open(ctx, s.path, opts)
 }
 
 // pool returns the querier that runs sqlcore's queries outside a

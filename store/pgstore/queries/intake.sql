@@ -38,8 +38,10 @@ SELECT id, platform, shop_id, dedupe_key, topic, headers, body, octet_length(bod
 FROM webhook_receipts WHERE id = $1
 
 -- name: IntakeClaimReceipts
+-- $4 is the claimant's process id ('' for none): if its lease lapses, the
+-- receipts come due at once (ProcessesReclaimReceipts).
 UPDATE webhook_receipts
-SET attempts = attempts + 1, next_attempt_at = $2
+SET attempts = attempts + 1, next_attempt_at = $2, claimed_by = $4
 WHERE id IN (
     SELECT id FROM webhook_receipts
     WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
@@ -55,8 +57,9 @@ SET status = 'processed', outcome = $2, order_id = $3, last_error = '', processe
 WHERE id = $1
 
 -- name: IntakeFailReceipt
+-- The claim ends here: a receipt waiting for its retry is held by no one.
 UPDATE webhook_receipts
-SET status = $2, last_error = $3, next_attempt_at = $4
+SET status = $2, last_error = $3, next_attempt_at = $4, claimed_by = ''
 WHERE id = $1
 
 -- name: IntakeListReceipts
@@ -71,7 +74,7 @@ LIMIT $5
 
 -- name: IntakeReplayReceipt
 UPDATE webhook_receipts
-SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = ''
+SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = '', claimed_by = ''
 WHERE id = $1 AND status IN ('dead', 'failed')
 
 -- name: IntakeGetReceiptStatus
