@@ -106,7 +106,7 @@ type Admin struct {
 	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
 	// whose X-Forwarded-For names the client. Empty, the default, trusts
 	// no header: the client is the connection's peer.
-	TrustedProxies []string `yaml:"trusted_proxies"`
+	TrustedProxies []string `yaml:"trusted_proxies,omitempty"`
 }
 
 // AdminToken is one bearer token of the admin API and the shops it may
