@@ -229,4 +229,3 @@ func liveEventsHoldScope(t *testing.T, w *world, a *browser, base string) {
 		}
 	}
 }
-
