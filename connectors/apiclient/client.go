@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -215,6 +216,20 @@ type call struct {
 	retryAfter time.Duration // the last server-requested wait
 	tooLong    bool          // the server asked for more than MaxRetryAfter
 	next       time.Duration // the wait Backoff chose, slept by PrepareRetry
+	failure    string        // why the last attempt failed, for the retry log
+}
+
+// reason says why a call is retried, for the log.
+func (st *call) reason() string {
+	switch {
+	case st.throttled:
+		return "throttled by the platform"
+	case st.status != 0:
+		return "answered " + strconv.Itoa(st.status) + " " + http.StatusText(st.status)
+	case st.failure != "":
+		return st.failure
+	}
+	return "no answer"
 }
 
 // Do sends r with retries and returns the 2xx answer, or an *orderhub.Error
@@ -247,9 +262,10 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			return 0
 		},
 		PrepareRetry: func(req *http.Request) error {
-			c.log.InfoContext(req.Context(), "retrying API call",
+			c.log.InfoContext(req.Context(), "retrying API call: "+st.reason()+"; next attempt in "+st.next.Round(time.Millisecond).String(),
 				"platform", c.o.Platform, "shop", c.o.Shop, "method", r.Method, "path", st.path,
-				"status", st.status, "attempt", st.attempts+1, "wait", st.next)
+				"status", st.status, "attempt", st.attempts+1, "wait", st.next.Round(time.Millisecond).String(),
+				"retry_at", c.o.Now().Add(st.next).UTC().Format(time.RFC3339Nano))
 			if err := c.o.Sleep(req.Context(), st.next); err != nil {
 				return err
 			}
@@ -297,8 +313,10 @@ func (c *Client) checkRetry(ctx context.Context, st *call, resp *http.Response, 
 		return false, ctx.Err()
 	}
 	st.hasWait, st.wait, st.throttled, st.tooLong = false, 0, false, false
+	st.failure = ""
 	if err != nil {
 		st.status, st.body, st.header = 0, nil, nil
+		st.failure = c.scrub(err.Error())
 		if errors.Is(err, ErrCrossHostRedirect) {
 			return false, nil // another answer would only redirect again
 		}
