@@ -379,6 +379,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(ln) }()
 	a.logger.Info("orderhub listening", "addr", ln.Addr().String(), "database", a.store.Kind())
+	for _, e := range a.endpoints(ln.Addr().String()) {
+		a.logger.Info(e.what+" at "+e.url, "url", e.url)
+	}
 
 	select {
 	case err := <-errc:
@@ -407,3 +410,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func storeOptions(logger *slog.Logger) store.Options { return store.Options{Logger: logger} }
+
+// endpoint is one address serve tells the operator at start.
+type endpoint struct{ what, url string }
+
+// endpoints are where the dashboard, the admin API, the metrics and the
+// job UI are served, given the main listener's address.
+func (a *App) endpoints(addr string) []endpoint {
+	base := "http://" + addr
+	metrics := base + "/metrics"
+	if a.metricsLn != nil {
+		metrics = "http://" + a.metricsLn.Addr().String() + "/metrics"
+	} else if a.cfg.Metrics.Listen != "" {
+		metrics = "http://" + a.cfg.Metrics.Listen + "/metrics"
+	}
+	return []endpoint{
+		{"dashboard", base + admin.UIPrefix + "/"},
+		{"admin API", base + "/api/v1"},
+		{"metrics", metrics},
+		{"job UI", base + admin.UIPrefix + "/jobs"},
+	}
+}

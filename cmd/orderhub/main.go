@@ -112,19 +112,48 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func buildVersion() string {
-	if version != "" {
-		return version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		if version != "" {
+			return version
+		}
+		return "(devel)"
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v := bi.Main.Version
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " " + s.Value[:12]
+	return describeBuild(version, bi)
+}
+
+// describeBuild names a build: the version set with -ldflags (else the
+// module's, "(devel)" for a build from a checkout), the VCS revision Go
+// stamped into it (with "-dirty" when the tree had changes), and the Go
+// version. Go stamps the revision when it builds inside a git checkout
+// with -buildvcs on, its default.
+func describeBuild(ldVersion string, bi *debug.BuildInfo) string {
+	v := ldVersion
+	if v == "" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
 			}
 		}
-		return strings.TrimSpace(v + " " + bi.GoVersion)
 	}
-	return "(devel)"
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	parts := []string{v}
+	if rev != "" {
+		parts = append(parts, "rev "+rev+dirty)
+	}
+	return strings.Join(append(parts, bi.GoVersion), " ")
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {

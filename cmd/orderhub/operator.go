@@ -247,6 +247,9 @@ func (a *App) operatorRoutes(r chi.Router) {
 	a.operatorAdmin(srv)
 	ui := srv.UI()
 	r.Mount(admin.UIPrefix, ui)
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, admin.UIPrefix+"/", http.StatusFound)
+	})
 }
 
 // closeOperator ends the dashboards' live streams, the Redis fan-out and

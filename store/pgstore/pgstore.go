@@ -78,7 +78,7 @@ func Open(ctx context.Context, url string, opts store.Options) (*Store, error) {
 	}
 	s := &Store{pool: pool, url: url, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "postgres", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, pgx.ErrNoRows) }}
-	rcfg := &river.Config{Logger: logger, ID: opts.ProcessID}
+	rcfg := &river.Config{Logger: sqlcore.RiverLogger(logger), ID: opts.ProcessID}
 	if opts.RescueAfter > 0 {
 		rcfg.RescueStuckJobsAfter = opts.RescueAfter
 		rcfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)

@@ -89,7 +89,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	}
 	s := &Store{db: db, stmts: newStmtCache(db, queries), path: path, opts: opts, logger: logger}
 	s.d = sqlcore.Dialect{Name: "sqlite", Queries: queries, MapError: mapError, IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }}
-	cfg := &river.Config{Logger: logger, ID: opts.ProcessID}
+	cfg := &river.Config{Logger: sqlcore.RiverLogger(logger), ID: opts.ProcessID}
 	if opts.RescueAfter > 0 {
 		cfg.RescueStuckJobsAfter = opts.RescueAfter
 		cfg.JobTimeout = min(opts.RescueAfter, river.JobTimeoutDefault)
