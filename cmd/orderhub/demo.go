@@ -97,6 +97,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	keep := fs.Bool("keep", false, "keep the temporary database folder and print its path")
 	verbose := fs.Bool("v", false, "print the server's logs")
+	serve := fs.Bool("serve", false, "after the demo, keep the server and the platform fakes running on its data until interrupted, and print the dashboard's address and a sign-in token")
+	listen := fs.String("listen", "127.0.0.1:0", "the loopback address the demo's server listens on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -111,6 +113,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	cfg.Listen, cfg.PublicURL = ln.Addr().String(), base // notice links point at this server
 	world := startFakeWorld(&cfg)
 	defer world.Close()
 	logOut := io.Discard
@@ -119,18 +127,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	logger, _ := newLogger(logOut, "info")
 
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
 	app, err := NewApp(ctx, cfg, AppOptions{Logger: logger})
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		app.store.Close()
-		return err
-	}
-	base := "http://" + ln.Addr().String()
 	srvCtx, stopServer := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(srvCtx, ln) }()
@@ -142,9 +143,24 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "orderhub demo: server on %s, embedded SQLite at %s\n", base, filepath.Join(dir, "orderhub.db"))
 	fmt.Fprintf(stdout, "fakes: %d Shopify, %d WooCommerce, %d BigCommerce shop(s) on loopback\n\n", len(world.shopify), len(world.woo), len(world.bc))
 	c := demoClient{base: base, token: cfg.Admin.Tokens[0].Token, http: &http.Client{Timeout: 15 * time.Second}}
-	if err := runDemo(ctx, stdout, cfg, world, app, c); err != nil {
+	runCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	err = runDemo(runCtx, stdout, cfg, world, app, c)
+	cancel()
+	if err != nil {
 		_ = stop()
 		return err
+	}
+	if *serve {
+		fmt.Fprintf(stdout, "\nThe demo's server and platform fakes keep running; press Ctrl-C to stop.\n")
+		fmt.Fprintf(stdout, "  dashboard:  %s/ui/\n", base)
+		fmt.Fprintf(stdout, "  sign in with the admin token: %s\n", cfg.Admin.Tokens[0].Token)
+		fmt.Fprintf(stdout, "  admin API:  curl -H 'Authorization: Bearer %s' %s/api/v1/orders\n", cfg.Admin.Tokens[0].Token, base)
+		fmt.Fprintf(stdout, "  job UI:     %s/ui/jobs\n", base)
+		select {
+		case <-ctx.Done():
+		case err := <-done:
+			return fmt.Errorf("server: %w", err)
+		}
 	}
 	if err := stop(); err != nil {
 		return fmt.Errorf("server: %w", err)
