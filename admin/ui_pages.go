@@ -29,6 +29,14 @@ var templateFuncs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// whenSec is when, to the second: the order of a timeline's events
+	// often turns on seconds.
+	"whenSec": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
 	"whenp": func(t *time.Time) string {
 		if t == nil {
 			return "—"

@@ -178,6 +178,9 @@ func TestDashboardPages(t *testing.T) {
 			require.Contains(t, body, want, "%s shows %q", path, want)
 		}
 	}
+	_, page := b.get("/ui/orders/" + w.a.ID)
+	require.Regexp(t, `data-testid="event-time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</time> <span class="muted small" data-testid="event-ago">(just now|\d+ (min|h|days) ago)</span>`, page,
+		"the timeline gives each event to the second, and how long ago")
 	resp, body := b.get("/ui/orders?q=nothing-like-it")
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, body, "No order matches")
